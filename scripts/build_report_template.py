@@ -1,0 +1,482 @@
+"""Build ``templates/report.docx``: the Word template that :mod:`workbook.report` renders.
+
+Run ``python scripts/build_report_template.py [output.docx]``. The result is an ordinary Word
+document that the publishers may edit in Word: styles (fonts, colours, spacing), the logo on the
+title page (replace the paragraph styled "Logo" with a picture), the standard text "Til lesere av
+rapporten", the footer. The tags ``{{ ... }}``, ``{%p ... %}``, ``{%tr ... %}`` and ``{%tc ... %}``
+must stay as they are: they are filled by docxtpl from the context that
+:func:`workbook.report.build_context` builds (section titles, labels and answers all come from the
+form, so a new question in ``schema.yaml`` appears without touching this template).
+
+Layout rules docxtpl imposes (see ``shared/engineering-notes.md``): a ``{%p %}`` tag stands alone
+in its paragraph, ``{%tr %}`` alone in its table row, ``{%tc %}`` alone in its cell; no ``%`` or
+``}`` inside such tags (conditions are computed in Python and passed as booleans).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from docx import Document
+from docx.document import Document as DocxDocument
+from docx.enum.section import WD_ORIENT
+from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_TAB_ALIGNMENT
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt, RGBColor
+from docx.table import Table, _Cell
+
+OUTPUT = Path(__file__).resolve().parent.parent / "templates" / "report.docx"
+
+#: Carlito is metric-compatible with Calibri and installed with LibreOffice's font packages.
+FONT = "Carlito"
+LANGUAGE = "nb-NO"
+ACCENT = RGBColor(0x1F, 0x4E, 0x5F)
+HEADER_FILL = "DCE6EA"
+TEXT_WIDTH_MM = 160  # A4 (210 mm) less 25 mm margins on each side
+
+EHN_QUOTE = (
+    "“Å stille etiske- og sosiale krav i offentlige anskaffelser er nødvendig for å fremme "
+    "anstendige arbeids- og miljøforhold. Det vil også styrke prinsippet om likebehandling, som er "
+    "en forutsetning for velfungerende og effektive markeder.”"
+)
+TO_READERS = (
+    "Offentlig sektor er landets største kunde og forbruker. Med dette følger stor innkjøpsmakt og "
+    "et stort ansvar. Gjennom forvaltningen av fellesskapets ressurser bør offentlige virksomheter "
+    "gå foran og etterspørre varer som er tilvirket etter høye etiske og sosiale standarder for "
+    "arbeids- og miljøforhold i leverandørkjeden.",
+    "Medlemmer i Etisk handel Norge har forpliktet seg til å bruke sin innflytelse til å øke "
+    "oppslutningen om etisk handel. For medlemmer i offentlig sektor betyr det at innkjøpsmakten "
+    "skal brukes på en måte som fremmer ansvarlig handel og rettferdig konkurranse mellom "
+    "leverandører, der samfunnsansvar er en viktig komponent på linje med pris, kvalitet, "
+    "leveringssikkerhet, osv. En viktig målsetting er derfor at etisk handel skal bidra til at "
+    "useriøse leverandører ikke tildeles offentlige kontrakter. En annen, og like viktig "
+    "målsetting, er at offentlig sektor anskaffer varer og tjenester på en måte som bidrar til at "
+    "de som lager produktene får sine grunnleggende rettigheter oppfylt og at produksjonen ikke er "
+    "til skade for miljøet.",
+    "Medlemmer i Etisk handel Norge er forpliktet til årlig å rapportere om fremdriften i arbeidet "
+    "med etisk handel. Rapporten er offentlig tilgjengelig. Medlemmenes innmeldingstidspunkt vil "
+    "påvirke hvor langt de har kommet.",
+    "Rapporteringsmalen for medlemmer i offentlig sektor ble revidert 2013, blant annet for å gi "
+    "et bedre og klarere bilde av medlemmenes arbeid med etisk handel i leverandørkjeden. Andre "
+    "forhold som miljøvennlige innkjøp, sosial dumping og anskaffelse av rettferdig "
+    "handel-merkede varer er også viktig, men ikke en del av denne rapporten.",
+)
+SIGNATURE = ("Heidi Furustøl", "Daglig leder Etisk handel Norge")
+REQUIREMENTS_GROUP = "Anvendt etiske/sosiale krav i anskaffelsesprosessen"
+
+# Custom paragraph styles: (name shown in Word, style id).
+QUESTION = ("Spørsmål", "Question")
+TABLE_TEXT = ("Tabelltekst", "TableText")
+TABLE_HEADING = ("Tabelloverskrift", "TableHeading")
+LOGO = ("Logo", "Logo")
+COVER_LINE = ("Forside undertittel", "CoverLine")
+SPACER = ("Avstand etter tabell", "TableSpacer")
+
+
+# --- Document set-up ------------------------------------------------------------------------
+
+def _page_setup(doc: DocxDocument) -> None:
+    section = doc.sections[0]
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.left_margin = section.right_margin = Mm(25)
+    section.top_margin, section.bottom_margin = Mm(25), Mm(22)
+    section.header_distance, section.footer_distance = Mm(12), Mm(10)
+    section.different_first_page_header_footer = True  # no footer on the title page
+
+
+def _explicit_fonts(rpr_parent: object) -> None:
+    """Set FONT on every script slot of an rFonts element, dropping theme fonts (which win)."""
+    rpr = rpr_parent.get_or_add_rPr() if hasattr(rpr_parent, "get_or_add_rPr") else rpr_parent
+    fonts = rpr.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = OxmlElement("w:rFonts")
+        rpr.insert(0, fonts)
+    for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        fonts.attrib.pop(qn(attr), None)
+    for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+        fonts.set(qn(attr), FONT)
+
+
+def _fonts_and_language(doc: DocxDocument) -> None:
+    styles = doc.styles.element
+    rpr_default = styles.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    _explicit_fonts(rpr_default)
+    lang = rpr_default.find(qn("w:lang"))
+    for attr in ("w:val", "w:eastAsia"):
+        lang.set(qn(attr), LANGUAGE)
+    for fonts in styles.iter(qn("w:rFonts")):
+        _explicit_fonts(fonts.getparent())
+    normal = doc.styles["Normal"]
+    normal.font.name = FONT
+    _explicit_fonts(normal.element)
+    normal.font.size = Pt(11)
+    normal.paragraph_format.space_after = Pt(6)
+    normal.paragraph_format.line_spacing = 1.1
+
+
+def _heading_styles(doc: DocxDocument) -> None:
+    for level, size, before, after in ((1, 18, 18, 8), (2, 14, 14, 6), (3, 12, 10, 4)):
+        style = doc.styles[f"Heading {level}"]
+        style.font.size = Pt(size)
+        style.font.bold = True
+        style.font.color.rgb = ACCENT
+        style.paragraph_format.space_before = Pt(before)
+        style.paragraph_format.space_after = Pt(after)
+        style.paragraph_format.keep_with_next = True
+    title = doc.styles["Title"]
+    title.font.size = Pt(30)
+    title.font.color.rgb = ACCENT
+    title.paragraph_format.space_before = Pt(150)
+    quote = doc.styles["Quote"]
+    quote.font.size = Pt(13)
+    quote.font.color.rgb = ACCENT
+    quote.paragraph_format.left_indent = quote.paragraph_format.right_indent = Mm(10)
+    quote.paragraph_format.space_before = quote.paragraph_format.space_after = Pt(12)
+    bullet = doc.styles["List Bullet"]
+    bullet.paragraph_format.space_after = Pt(3)
+
+
+def _add_style(doc: DocxDocument, spec: tuple[str, str], base: str = "Normal"):  # noqa: ANN202
+    style = doc.styles.add_style(spec[0], WD_STYLE_TYPE.PARAGRAPH)
+    style.style_id = spec[1]
+    style.base_style = doc.styles[base]
+    style.quick_style = True
+    return style
+
+
+def _custom_styles(doc: DocxDocument) -> None:
+    question = _add_style(doc, QUESTION)
+    question.font.bold = True
+    question.paragraph_format.space_before = Pt(10)
+    question.paragraph_format.space_after = Pt(4)
+    question.paragraph_format.keep_with_next = True
+    table_text = _add_style(doc, TABLE_TEXT)
+    table_text.font.size = Pt(10)
+    table_text.paragraph_format.space_after = Pt(2)
+    table_text.paragraph_format.line_spacing = 1.0
+    table_heading = _add_style(doc, TABLE_HEADING, base=TABLE_TEXT[0])
+    table_heading.font.bold = True
+    logo = _add_style(doc, LOGO)
+    logo.font.size, logo.font.bold, logo.font.color.rgb = Pt(16), True, ACCENT
+    logo.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    cover = _add_style(doc, COVER_LINE)
+    cover.font.size, cover.font.color.rgb = Pt(18), ACCENT
+    cover.paragraph_format.space_after = Pt(12)
+    spacer = _add_style(doc, SPACER)
+    spacer.font.size = Pt(4)
+    spacer.paragraph_format.space_after = Pt(6)
+
+
+def _drop_thumbnail(doc: DocxDocument) -> None:
+    """python-docx's default package carries a thumbnail of another document: drop it."""
+    rels = doc.part.package.rels
+    for rel_id in [k for k, rel in rels.items() if rel.reltype.endswith("/thumbnail")]:
+        del rels[rel_id]
+
+
+# --- Small writers --------------------------------------------------------------------------
+
+def para(container: object, text: str = "", style: str | None = None, *, bold: bool = False,
+         page_break_before: bool = False):  # noqa: ANN201
+    paragraph = container.add_paragraph(style=style)
+    if text:
+        paragraph.add_run(text).bold = bold or None
+    if page_break_before:
+        paragraph.paragraph_format.page_break_before = True
+    return paragraph
+
+
+def blocks(container: object, var: str, text_style: str) -> None:
+    """Paragraphs for a list of blocks: a bullet item or a plain paragraph each."""
+    para(container, f"{{%p for b in {var} %}}")
+    para(container, "{%p if b.bullet %}")
+    para(container, "{{ b.text }}", "List Bullet")
+    para(container, "{%p else %}")
+    para(container, "{{ b.text }}", text_style)
+    para(container, "{%p endif %}")
+    para(container, "{%p endfor %}")
+
+
+def _first_paragraph(cell: _Cell, text: str, style: str) -> None:
+    paragraph = cell.paragraphs[0]
+    paragraph.style = style
+    if text:
+        paragraph.add_run(text)
+
+
+def _shade(cell: _Cell, fill: str) -> None:
+    tc_pr = cell._tc.get_or_add_tcPr()
+    shd = OxmlElement("w:shd")
+    for key, value in (("w:val", "clear"), ("w:color", "auto"), ("w:fill", fill)):
+        shd.set(qn(key), value)
+    later = ("w:noWrap", "w:tcMar", "w:textDirection", "w:tcFitText", "w:vAlign", "w:hideMark")
+    successor = next((c for c in tc_pr if c.tag in {qn(t) for t in later}), None)
+    if successor is None:
+        tc_pr.append(shd)
+    else:
+        successor.addprevious(shd)
+
+
+def _header_row(row: object) -> None:
+    tr_pr = row._tr.get_or_add_trPr()
+    tr_pr.append(OxmlElement("w:tblHeader"))
+
+
+def _full_width(table: Table, *, autofit: bool) -> None:
+    tbl_pr = table._tbl.tblPr
+    tbl_w = tbl_pr.find(qn("w:tblW"))
+    tbl_w.set(qn("w:type"), "pct")
+    tbl_w.set(qn("w:w"), "5000")
+    table.autofit = autofit
+
+
+def _table(container: object, rows: int, widths_mm: list[float]) -> Table:
+    table = container.add_table(rows=rows, cols=len(widths_mm))
+    table.style = "Table Grid"
+    for index, width in enumerate(widths_mm):
+        table.columns[index].width = Mm(width)
+        for cell in table.columns[index].cells:
+            cell.width = Mm(width)
+    return table
+
+
+def _tag_row(table: Table, index: int, tag: str) -> None:
+    """A row holding only a ``{%tr %}`` tag, in one merged cell (tidy when edited in Word)."""
+    row = table.rows[index]
+    merged = row.cells[0].merge(row.cells[-1])
+    _first_paragraph(merged, tag, TABLE_TEXT[0])
+
+
+# --- Parts of the report ----------------------------------------------------------------------
+
+def title_page(doc: DocxDocument) -> None:
+    para(doc, "Etisk handel Norge", LOGO[0])  # replace with the logo picture in Word
+    para(doc, "Medlemsrapportering for {{ org_name }}", "Title")
+    para(doc, "for {{ reporting_year }}", COVER_LINE[0])
+    last = para(doc, "Offentlig sektor", COVER_LINE[0])
+    last.add_run().add_break(WD_BREAK.PAGE)
+
+
+def to_readers(doc: DocxDocument) -> None:
+    para(doc, EHN_QUOTE, "Quote")
+    para(doc, "Til lesere av rapporten", "Heading 1")
+    for text in TO_READERS:
+        para(doc, text)
+    signature = para(doc, SIGNATURE[0])
+    signature.paragraph_format.space_before = Pt(18)
+    signature.add_run().add_break()
+    signature.add_run(SIGNATURE[1])
+
+
+def part_headings(doc: DocxDocument) -> None:
+    para(doc, "{%p if part.has_chapter %}")
+    para(doc, "{{ part.chapter }}", "Heading 1", page_break_before=True)
+    para(doc, "{%p endif %}")
+    para(doc, "{%p if part.is_foreword %}")
+    para(doc, "Forord fra: {{ part.byline }}", "Heading 1", page_break_before=True)
+    para(doc, "{%p elif part.new_page %}")
+    para(doc, "{{ part.title }}", "Heading 1", page_break_before=True)
+    para(doc, "{%p elif part.is_front %}")
+    para(doc, "{{ part.title }}", "Heading 1")
+    para(doc, "{%p else %}")
+    para(doc, "{{ part.title }}", "Heading 2")
+    para(doc, "{%p endif %}")
+
+
+def generic_table(doc: DocxDocument) -> None:
+    """Any table of the form: one column per form column (``{%tc for %}``), one row per row."""
+    table = _table(doc, 4, [TEXT_WIDTH_MM / 3] * 3)
+    header = table.rows[0].cells
+    _first_paragraph(header[0], "{%tc for c in q.table.columns %}", TABLE_HEADING[0])
+    _first_paragraph(header[1], "{{ c.label }}", TABLE_HEADING[0])
+    _first_paragraph(header[2], "{%tc endfor %}", TABLE_HEADING[0])
+    for cell in header:
+        _shade(cell, HEADER_FILL)
+    _header_row(table.rows[0])
+    _tag_row(table, 1, "{%tr for row in q.table.rows %}")
+    body = table.rows[2].cells
+    _first_paragraph(body[0], "{%tc for cell in row.cells %}", TABLE_TEXT[0])
+    _first_paragraph(body[2], "{%tc endfor %}", TABLE_TEXT[0])
+    _first_paragraph(body[1], "{%p for b in cell %}", TABLE_TEXT[0])
+    for text, style in (("{%p if b.bullet %}", TABLE_TEXT[0]), ("{{ b.text }}", "List Bullet"),
+                        ("{%p else %}", TABLE_TEXT[0]), ("{{ b.text }}", TABLE_TEXT[0]),
+                        ("{%p endif %}", TABLE_TEXT[0]), ("{%p endfor %}", TABLE_TEXT[0])):
+        body[1].add_paragraph(text, style)
+    _tag_row(table, 3, "{%tr endfor %}")
+    _full_width(table, autofit=True)
+    for row in table.rows:  # widths are the loop's: let Word fit them to the text
+        for tc in row._tr.tc_lst:
+            tc_w = tc.tcPr.find(qn("w:tcW")) if tc.tcPr is not None else None
+            if tc_w is not None:
+                tc_w.set(qn("w:type"), "auto")
+                tc_w.set(qn("w:w"), "0")
+    para(doc, "", SPACER[0])
+
+
+def requirements_table(doc: DocxDocument, *, with_agency: bool) -> None:
+    """2.2: the three Ja/Nei columns grouped under one heading, as in the form."""
+    lead = ["procurement", "agreement_type", "supplier_count"]
+    widths = [46.0, 24.0, 24.0]
+    if with_agency:
+        lead, widths = ["agency", *lead], [26.0, 34.0, 20.0, 18.0]
+    phases = ["as_qualification", "at_award", "as_contract_condition"]
+    phase_width = (TEXT_WIDTH_MM - sum(widths)) / 3
+    table = _table(doc, 5, [*widths, *[phase_width] * 3])
+    n = len(lead)
+    for index in range(n):
+        table.cell(0, index).merge(table.cell(1, index))
+    group = table.cell(0, n).merge(table.cell(0, n + 2))
+    for index, key in enumerate(lead):
+        _first_paragraph(table.cell(0, index), f"{{{{ q.table.labels.{key} }}}}", TABLE_HEADING[0])
+    _first_paragraph(group, REQUIREMENTS_GROUP, TABLE_HEADING[0])
+    for index, key in enumerate(phases):
+        _first_paragraph(table.cell(1, n + index), f"{{{{ q.table.labels.{key} }}}}",
+                         TABLE_HEADING[0])
+    for row in table.rows[:2]:
+        _header_row(row)
+        for tc in row._tr.tc_lst:
+            cell = _Cell(tc, table)
+            _shade(cell, HEADER_FILL)
+            cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.BOTTOM
+    _tag_row(table, 2, "{%tr for r in q.table.rows %}")
+    for index, key in enumerate([*lead, *phases]):
+        _first_paragraph(table.cell(3, index), f"{{{{ r.{key} }}}}", TABLE_TEXT[0])
+    _tag_row(table, 4, "{%tr endfor %}")
+    _full_width(table, autofit=False)
+    para(doc, "", SPACER[0])
+
+
+def question_items(doc: DocxDocument) -> None:
+    para(doc, "{%p for q in part.questions %}")
+    para(doc, "{%p if q.show_label %}")
+    para(doc, "{{ q.label }}", QUESTION[0])
+    para(doc, "{%p endif %}")
+    para(doc, "{%p if q.is_text %}")
+    blocks(doc, "q.blocks", "Normal")
+    para(doc, "{%p elif q.is_quote %}")
+    para(doc, "{{ q.text }}", "Quote")
+    para(doc, "{%p elif q.is_contact %}")
+    para(doc, "{{ q.contact.heading }}", QUESTION[0])
+    para(doc, "{%p for line in q.contact.lines %}")
+    para(doc, "{{ line.label }}: {{ line.value }}")
+    para(doc, "{%p endfor %}")
+    para(doc, "{%p elif q.is_requirements %}")
+    para(doc, "{%p if q.table.show_agency %}")
+    requirements_table(doc, with_agency=True)
+    para(doc, "{%p else %}")
+    requirements_table(doc, with_agency=False)
+    para(doc, "{%p endif %}")
+    para(doc, "{%p elif q.is_table %}")
+    generic_table(doc)
+    para(doc, "{%p endif %}")
+    para(doc, "{%p endfor %}")
+
+
+def parts(doc: DocxDocument) -> None:
+    para(doc, "{%p for part in parts %}")
+    part_headings(doc)
+    question_items(doc)
+    para(doc, "{%p endfor %}")
+
+
+def closing_contact(doc: DocxDocument) -> None:
+    heading = para(doc, "Kontakt:", QUESTION[0])
+    heading.paragraph_format.space_before = Pt(30)
+    para(doc, "{%p for line in contact.lines %}")
+    para(doc, "{{ line }}").paragraph_format.space_after = Pt(0)
+    para(doc, "{%p endfor %}")
+
+
+def appendix(doc: DocxDocument) -> None:
+    para(doc, "{%p if appendix.show %}")
+    para(doc, "Vedlegg: Svar fra virksomhetene", "Heading 1", page_break_before=True)
+    para(doc, "{%p for a in appendix.agencies %}")
+    para(doc, "{{ a.name }}", "Heading 2")
+    para(doc, "{%p if a.has_figures %}")
+    table = _table(doc, 3, [TEXT_WIDTH_MM * 0.7, TEXT_WIDTH_MM * 0.3])
+    _tag_row(table, 0, "{%tr for f in a.figures %}")
+    _first_paragraph(table.cell(1, 0), "{{ f.label }}", TABLE_TEXT[0])
+    _first_paragraph(table.cell(1, 1), "{{ f.value }}", TABLE_TEXT[0])
+    table.cell(1, 1).paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    _tag_row(table, 2, "{%tr endfor %}")
+    _full_width(table, autofit=False)
+    para(doc, "", SPACER[0])
+    para(doc, "{%p endif %}")
+    para(doc, "{%p for ans in a.answers %}")
+    para(doc, "{{ ans.label }}", QUESTION[0])
+    blocks(doc, "ans.blocks", "Normal")
+    para(doc, "{%p endfor %}")
+    para(doc, "{%p endfor %}")
+    para(doc, "{%p endif %}")
+
+
+def _page_field(paragraph: object) -> None:
+    field = OxmlElement("w:fldSimple")
+    field.set(qn("w:instr"), "PAGE")
+    run = OxmlElement("w:r")
+    text = OxmlElement("w:t")
+    text.text = "1"
+    run.append(text)
+    field.append(run)
+    paragraph._p.append(field)
+
+
+def footer(doc: DocxDocument) -> None:
+    section = doc.sections[0]
+    paragraph = section.footer.paragraphs[0]
+    paragraph.style = doc.styles["Footer"]
+    paragraph.paragraph_format.tab_stops.add_tab_stop(Mm(TEXT_WIDTH_MM), WD_TAB_ALIGNMENT.RIGHT)
+    run = paragraph.add_run("Medlemsrapportering {{ reporting_year }} – {{ org_name }}\tSide ")
+    run.font.size = Pt(9)
+    _page_field(paragraph)
+    section.first_page_footer.paragraphs[0].text = ""
+
+
+def _properties(doc: DocxDocument) -> None:
+    props = doc.core_properties
+    props.title = "Medlemsrapportering"
+    props.subject = "Medlemsrapportering, offentlig sektor"
+    props.author = "Etisk handel Norge"
+    props.language = LANGUAGE
+    props.comments = ""
+    props.keywords = ""
+
+
+BUILDERS: tuple[Callable[[DocxDocument], None], ...] = (
+    title_page, to_readers, parts, closing_contact, appendix, footer,
+)
+
+
+def build_template(output: Path = OUTPUT) -> Path:
+    """Write the report template to ``output`` and return the path."""
+    doc = Document()
+    _page_setup(doc)
+    _fonts_and_language(doc)
+    _heading_styles(doc)
+    _custom_styles(doc)
+    _drop_thumbnail(doc)
+    _properties(doc)
+    body = doc.element.body
+    for paragraph in list(body.iterchildren(qn("w:p"))):
+        body.remove(paragraph)  # the default document's empty first paragraph
+    for builder in BUILDERS:
+        builder(doc)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    doc.save(str(output))
+    return output
+
+
+def main(argv: list[str]) -> int:
+    output = Path(argv[1]) if len(argv) > 1 else OUTPUT
+    print(build_template(output))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from workbook.cli.common import err, out
+from workbook.messages import text
+from workbook.problems import Problem
+from workbook.validate import FileResult, expand_paths, validate_paths
+
+PLACES_SHOWN = 5
+
+
+def validate(
+    paths: Annotated[list[Path], typer.Argument(help="Workbooks, or folders holding them.", exists=True)],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the whole result as JSON on stdout.")] = False,
+    annotate: Annotated[Optional[Path], typer.Option(
+        help="Write a copy of each file with problems into this folder, bad cells marked and commented.",
+        file_okay=False)] = None,
+    strict: Annotated[bool, typer.Option(help="Warnings make a file invalid too.")] = False,
+    jobs: Annotated[Optional[int], typer.Option(help="Processes to use (default: every core).", min=1)] = None,
+) -> None:
+    """Check filled workbooks against the rules of their own form version.
+
+    Prints a summary per file and the problems grouped by kind, each with its places (sheet and
+    cell). Exit code 0 when every file is valid, 1 when any is not.
+    """
+    files = expand_paths(paths)
+    if not files:
+        err.print(text("cli.no_files", paths=", ".join(map(str, paths))), markup=False)
+        raise typer.Exit(1)
+    results = _run(files, jobs)
+    if annotate is not None:
+        from workbook.annotate import annotate_file
+
+        for result in results:
+            if result.problems and result.readable:
+                copy = annotate_file(Path(result.file), result.problems, annotate)
+                err.print(text("cli.annotated", path=copy), markup=False, highlight=False)
+    ok = all(r.valid and not (strict and r.warnings) for r in results)
+    if as_json:
+        payload = {"valid": ok, "strict": strict, "files": [r.to_dict() for r in results]}
+        print(json.dumps(payload, ensure_ascii=False, indent=2))
+    else:
+        print_summary(results, out)
+        print_problems([p for r in results for p in r.problems], out)
+        print_totals(results, out)
+    raise typer.Exit(0 if ok else 1)
+
+
+def _run(files: list[Path], jobs: int | None) -> list[FileResult]:
+    if len(files) == 1:
+        return validate_paths(files, jobs=1)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=err, transient=True) as progress:
+        task = progress.add_task(text("cli.progress"), total=len(files))
+        return validate_paths(files, jobs=jobs, progress=lambda _: progress.advance(task))
+
+
+def _status(result: FileResult) -> str:
+    if not result.readable:
+        return text("cli.status_unreadable")
+    return text("cli.status_valid") if result.valid else text("cli.status_invalid")
+
+
+def print_summary(results: list[FileResult], console: Console) -> None:
+    table = Table(title=text("cli.summary_title"), title_justify="left")
+    for key in ("col_file", "col_agency", "col_status", "col_errors", "col_warnings"):
+        table.add_column(text(f"cli.{key}"), justify="right" if key in ("col_errors", "col_warnings") else "left",
+                         overflow="fold")
+    for r in results:
+        style = "green" if r.valid else "red"
+        table.add_row(r.file, r.metadata.get("agency") or "", f"[{style}]{_status(r)}[/]",
+                      str(len(r.errors)), str(len(r.warnings)))
+    console.print(table)
+
+
+def print_problems(problems: list[Problem], console: Console) -> None:
+    """Problems grouped by kind, errors first, the first few places of each with their message."""
+    if not problems:
+        return
+    groups: dict[tuple[str, str], list[Problem]] = defaultdict(list)
+    for problem in problems:
+        groups[(problem.severity, problem.code)].append(problem)
+    console.print()
+    console.print(text("cli.kinds_title"), style="bold")
+    for (severity, code), items in sorted(groups.items(), key=lambda g: (g[0][0] != "error", -len(g[1]))):
+        title = text(f"kind.{code}")
+        shown = text(f"cli.severity_{severity}")
+        style = "red" if severity == "error" else "yellow"
+        console.print(text("cli.kind_line", title=title, code=code, severity=shown, count=len(items)),
+                      style=style, markup=False, highlight=False)
+        for problem in items[:PLACES_SHOWN]:
+            console.print(f"  {problem.file}: {problem.message}", markup=False, highlight=False)
+        if len(items) > PLACES_SHOWN:
+            console.print("  " + text("cli.more_places", count=len(items) - PLACES_SHOWN), markup=False)
+
+
+def print_totals(results: list[FileResult], console: Console) -> None:
+    valid = sum(r.valid for r in results)
+    console.print()
+    console.print(text("cli.totals", files=len(results), valid=valid, invalid=len(results) - valid,
+                       errors=sum(len(r.errors) for r in results), warnings=sum(len(r.warnings) for r in results)),
+                  markup=False, highlight=False)

@@ -1,0 +1,58 @@
+"""The JSON format: one filled form as ``{"form_id", "form_version", "reporting_year", "agency",
+"data": {key: value}}``. Tables are lists of objects keyed by column keys, Ja/Nei are
+true/false, numbers are integers, choices are lists of the chosen options, and an unanswered
+question is null (an empty table ``[]``). ``--prefill`` reads it; ``export`` writes it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from workbook.errors import DataFormatError
+from workbook.form import Form
+
+METADATA = ("form_id", "form_version", "reporting_year", "agency")
+
+
+def load_document(path: Path | str) -> dict[str, Any]:
+    """Read a JSON document; raise :class:`DataFormatError` with the reason if it is not one."""
+    path = Path(path)
+    try:
+        with path.open(encoding="utf-8") as handle:
+            document = json.load(handle)
+    except OSError as error:
+        raise DataFormatError(f"{path}: {error.strerror or error}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise DataFormatError(f"{path}: not valid JSON ({error})") from None
+    if not isinstance(document, dict) or not isinstance(document.get("data"), dict):
+        raise DataFormatError(f"{path}: expected an object with a \"data\" object")
+    return document
+
+
+def dumps(document: dict[str, Any]) -> str:
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def save_document(document: dict[str, Any], path: Path | str) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(dumps(document), encoding="utf-8", newline="\n")
+    return path
+
+
+def canonical(document: dict[str, Any], form: Form) -> dict[str, Any]:
+    """Every key of the form in the form's order (absent answers as null, tables as lists)."""
+    data = document.get("data", {})
+    ordered: dict[str, Any] = {}
+    for field_ in form.questions():
+        value = data.get(field_.key)
+        if field_.is_table:
+            keys = [c.key for c in field_.columns]
+            value = [{k: row[k] if k in row else None for k in keys
+                      if k in row or not field_.column(k).consolidated_only} for row in value or []]
+        elif field_.kind == "choices":
+            value = list(value or [])
+        ordered[field_.key] = value
+    return {**{k: document.get(k) for k in METADATA}, "data": ordered}

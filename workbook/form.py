@@ -1,0 +1,228 @@
+"""The form, read from the rules: the one source of truth for every other module.
+
+``rules/<form_id>/<form_version>/form.yaml`` holds the form's identity, sections and rules across
+fields; ``schema.yaml`` beside it is a Cerberus schema whose ``meta`` carries each field's label,
+help, kind, section and consolidation. :func:`load_form` turns the pair into a :class:`Form`.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from workbook.errors import UnknownFormError
+
+#: Where the rules live: ``WORKBOOK_RULES`` or the ``rules/`` folder of the source tree.
+RULES_DIR = Path(os.environ.get("WORKBOOK_RULES", Path(__file__).resolve().parent.parent / "rules"))
+
+KINDS = ("text", "longtext", "int", "yesno", "choice", "choices", "table")
+METADATA_KEYS = ("form_id", "form_version", "reporting_year", "agency")
+
+#: Every table carries this optional column in consolidated workbooks: the agency a row came from.
+AGENCY_COLUMN_KEY = "agency"
+AGENCY_COLUMN_RULES: dict[str, Any] = {
+    "type": "string",
+    "nullable": True,
+    "maxlength": 200,
+    "meta": {
+        "kind": "text",
+        "label": "Virksomhet",
+        "help": "Virksomheten raden kommer fra (fylles ut ved sammenstilling).",
+        "consolidated_only": True,
+    },
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a repeating table."""
+
+    key: str
+    kind: str
+    label: str
+    help: str
+    required: bool
+    allowed: tuple[str, ...] = ()
+    consolidated_only: bool = False
+
+
+@dataclass(frozen=True)
+class Field:
+    """One question of the form (or one metadata item)."""
+
+    key: str
+    kind: str
+    section: str
+    label: str
+    help: str
+    required: bool
+    consolidate: str
+    allowed: tuple[str, ...] = ()
+    columns: tuple[Column, ...] = ()
+    rows: int = 0
+
+    @property
+    def is_table(self) -> bool:
+        return self.kind == "table"
+
+    def column(self, key: str) -> Column:
+        for col in self.columns:
+            if col.key == key:
+                return col
+        raise KeyError(key)
+
+
+@dataclass(frozen=True)
+class Section:
+    """One section of the form: one sheet of the workbook, one part of the report."""
+
+    key: str
+    sheet: str
+    title: str
+    chapter: str | None
+    fields: tuple[Field, ...]
+
+
+@dataclass(frozen=True)
+class CrossRule:
+    """A rule across fields; ``check`` names its implementation in :mod:`workbook.crossrules`."""
+
+    code: str
+    check: str
+    severity: str
+    params: dict[str, Any]
+
+
+@dataclass(frozen=True, eq=False)
+class Form:
+    """One version of one form, with everything the other modules need to know about it."""
+
+    form_id: str
+    form_version: str
+    title: str
+    publisher: str
+    template_revised: str
+    schema: dict[str, Any]
+    sections: tuple[Section, ...]
+    metadata: tuple[Field, ...]
+    cross_rules: tuple[CrossRule, ...]
+    path: Path
+    fields: dict[str, Field] = field(default_factory=dict)
+
+    def field(self, key: str) -> Field:
+        return self.fields[key]
+
+    def questions(self) -> list[Field]:
+        """Every question, section by section, in the form's order (no metadata)."""
+        return [f for s in self.sections for f in s.fields]
+
+    def section_of(self, key: str) -> Section:
+        for section in self.sections:
+            if any(f.key == key for f in section.fields):
+                return section
+        raise KeyError(key)
+
+
+def _column(key: str, rules: dict[str, Any]) -> Column:
+    meta = rules["meta"]
+    return Column(
+        key=key,
+        kind=meta["kind"],
+        label=meta["label"],
+        help=meta["help"],
+        required=bool(rules.get("required")),
+        allowed=tuple(rules.get("allowed", ())),
+        consolidated_only=bool(meta.get("consolidated_only")),
+    )
+
+
+def _field(key: str, rules: dict[str, Any]) -> Field:
+    meta = rules["meta"]
+    columns: tuple[Column, ...] = ()
+    if meta["kind"] == "table":
+        columns = tuple(_column(k, r) for k, r in rules["schema"]["schema"].items())
+    return Field(
+        key=key,
+        kind=meta["kind"],
+        section=meta["section"],
+        label=meta["label"],
+        help=meta["help"],
+        required=bool(rules.get("required")),
+        consolidate=meta.get("consolidate", "member"),
+        allowed=tuple(rules.get("allowed", ())),
+        columns=columns,
+        rows=int(meta.get("rows", 0)),
+    )
+
+
+def _with_agency_column(schema: dict[str, Any]) -> dict[str, Any]:
+    schema = copy.deepcopy(schema)
+    for rules in schema.values():
+        if rules.get("meta", {}).get("kind") == "table":
+            columns = rules["schema"]["schema"]
+            rules["schema"]["schema"] = {AGENCY_COLUMN_KEY: copy.deepcopy(AGENCY_COLUMN_RULES), **columns}
+    return schema
+
+
+def _read_yaml(path: Path) -> Any:
+    with path.open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+@functools.lru_cache(maxsize=None)
+def load_form(form_id: str = "ehn-offentlig", form_version: str = "2020.1") -> Form:
+    """Load one version of a form from ``rules/``; raise :class:`UnknownFormError` if absent."""
+    folder = RULES_DIR / str(form_id) / str(form_version)
+    if not (folder / "form.yaml").is_file() or "/" in str(form_version) or ".." in str(form_version):
+        raise UnknownFormError(form_id, form_version)
+    spec = _read_yaml(folder / "form.yaml")
+    schema = _with_agency_column(_read_yaml(folder / "schema.yaml"))
+    fields = {key: _field(key, rules) for key, rules in schema.items()}
+    sections = tuple(
+        Section(
+            key=s["key"],
+            sheet=s["sheet"],
+            title=s["title"],
+            chapter=s.get("chapter"),
+            fields=tuple(f for f in fields.values() if f.section == s["key"]),
+        )
+        for s in spec["sections"]
+    )
+    cross_rules = tuple(
+        CrossRule(
+            code=r["code"],
+            check=r["check"],
+            severity=r["severity"],
+            params={k: v for k, v in r.items() if k not in ("code", "check", "severity")},
+        )
+        for r in spec.get("cross_rules", ())
+    )
+    return Form(
+        form_id=spec["form_id"],
+        form_version=str(spec["form_version"]),
+        title=spec["title"],
+        publisher=spec["publisher"],
+        template_revised=str(spec.get("template_revised", "")),
+        schema=schema,
+        sections=sections,
+        metadata=tuple(fields[k] for k in METADATA_KEYS),
+        cross_rules=cross_rules,
+        path=folder,
+        fields=fields,
+    )
+
+
+def available_forms() -> list[tuple[str, str]]:
+    """Every (form_id, form_version) that has rules, sorted."""
+    return sorted(
+        (p.parent.parent.name, p.parent.name) for p in RULES_DIR.glob("*/*/form.yaml")
+    )
+
+
+DEFAULT_FORM = ("ehn-offentlig", "2020.1")

@@ -1,0 +1,392 @@
+"""Write the agency workbook from the form: ``workbook generate``.
+
+Layout of a section sheet (the reader relies on the names and tables, never on coordinates):
+rows 1-3 hold the title, a one-line instruction and the headers Spørsmål / Svar / Hjelp; each
+single-value question is one row (label in A, the input cell in B carrying a workbook-level
+defined name equal to its key, help in C); a ``choices`` question is a label row followed by one
+row per option (a Ja/Nei cell in B; the name covers those cells); a table is a label row, a help
+row, then an Excel table named after its key. Metadata and dropdown lists sit on a hidden sheet.
+
+xlsxwriter reports mistakes as warnings and negative return codes while leaving the feature out
+of the file, so every warning is an error here and every return code is checked.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from datetime import datetime
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+from xlsxwriter.utility import xl_rowcol_to_cell
+from xlsxwriter.workbook import Workbook
+from xlsxwriter.worksheet import Worksheet
+
+from workbook.errors import DataFormatError, GenerateError
+from workbook.form import DEFAULT_FORM, Column, Field, Form, Section, load_form
+from workbook.messages import lines, text
+
+# Column widths (characters) of a section sheet: question, answer, help, further table columns.
+WIDTH_LABEL, WIDTH_ANSWER, WIDTH_HELP, WIDTH_EXTRA = 55, 60, 45, 22
+LINE_HEIGHT = 15  # points per wrapped line
+MAX_ROW_HEIGHT = 409  # Excel's limit
+META_SHEET = "_skjema"
+META_ROWS = {"form_id": 0, "form_version": 1, "reporting_year": 2, "agency": 3}
+YESNO_LIST = "lst_yesno"
+
+ExtraSheets = Callable[[Workbook, "Styles"], None]
+
+
+def _check(code: int | None, what: str) -> None:
+    if code is not None and code < 0:
+        raise GenerateError(f"xlsxwriter refused {what} (code {code})")
+
+
+def quote_sheet(name: str) -> str:
+    """A sheet name as it stands in a formula or defined name: always quoted."""
+    return "'" + name.replace("'", "''") + "'"
+
+
+def absolute(sheet: str, row: int, col: int, last_row: int | None = None) -> str:
+    ref = xl_rowcol_to_cell(row, col, row_abs=True, col_abs=True)
+    if last_row is not None and last_row != row:
+        ref += ":" + xl_rowcol_to_cell(last_row, col, row_abs=True, col_abs=True)
+    return f"={quote_sheet(sheet)}!{ref}"
+
+
+def list_name(field_key: str, column_key: str | None = None) -> str:
+    """The defined name of a dropdown's source list."""
+    return "lst_" + field_key + (f"_{column_key}" if column_key else "")
+
+
+class Styles:
+    """The cell formats of one workbook, made once."""
+
+    def __init__(self, book: Workbook) -> None:
+        base = {"font_name": "Calibri", "font_size": 11, "valign": "top", "text_wrap": True}
+        self.title = book.add_format({**base, "bold": True, "font_size": 16, "text_wrap": False})
+        self.intro = book.add_format({**base, "italic": True, "font_color": "#595959", "text_wrap": False})
+        self.header = book.add_format({**base, "bold": True, "bg_color": "#1F4E79", "font_color": "#FFFFFF"})
+        self.label = book.add_format(base)
+        self.label_bold = book.add_format({**base, "bold": True})
+        self.help = book.add_format({**base, "italic": True, "font_color": "#595959", "font_size": 10})
+        input_base = {**base, "locked": False, "bg_color": "#FFF2CC", "border": 1, "border_color": "#BF9000"}
+        self.input = book.add_format(input_base)
+        self.input_text = book.add_format({**input_base, "num_format": "@"})
+        self.input_int = book.add_format({**input_base, "num_format": "# ##0"})
+        self.input_year = book.add_format({**input_base, "num_format": "0"})
+        self.link = book.add_format({**base, "font_color": "#0563C1", "underline": 1, "text_wrap": False})
+        self.plain = book.add_format(base)
+
+    def for_kind(self, kind: str, key: str = "") -> Any:
+        if kind == "int":
+            return self.input_year if key.endswith("_year") else self.input_int
+        return self.input
+
+
+def _lines(value: str, width: int) -> int:
+    return sum(max(1, math.ceil(len(part) / width)) for part in value.split("\n"))
+
+
+def _row_height(*cells: tuple[str, int], minimum: int = 1) -> float:
+    count = max([minimum] + [_lines(v, w) for v, w in cells if v])
+    return min(MAX_ROW_HEIGHT, count * LINE_HEIGHT + 3)
+
+
+class _Writer:
+    """Writes one workbook; holds the workbook, its styles and the form."""
+
+    def __init__(self, book: Workbook, form: Form, prefill: Mapping[str, Any], consolidated: bool) -> None:
+        self.book = book
+        self.form = form
+        self.styles = Styles(book)
+        self.data = prefill
+        self.consolidated = consolidated
+
+    # --- dropdowns and validations -------------------------------------------------------------
+    def _validation(self, ws: Worksheet, first: int, col: int, last: int, kind: str, help_text: str,
+                    required: bool, *, source: str | None = None, minimum: int = 0,
+                    maxlength: int | None = None, choices: tuple[str, ...] = ()) -> None:
+        title = text("workbook.input_title_required" if required else "workbook.input_title_optional")
+        options: dict[str, Any] = {"input_title": title, "input_message": help_text,
+                                   "error_title": text("workbook.error_title")}
+        if kind == "int":
+            options |= {"validate": "integer", "criteria": ">=", "value": minimum,
+                        "error_message": text("workbook.error_int", min=minimum)}
+        elif kind in ("yesno", "choice", "choices"):
+            shown = ", ".join(choices or (text("workbook.answer_yes"), text("workbook.answer_no")))
+            options |= {"validate": "list", "source": "=" + (source or YESNO_LIST),
+                        "error_message": text("workbook.error_list", choices=shown)}
+        elif maxlength:
+            options |= {"validate": "length", "criteria": "<=", "value": maxlength,
+                        "error_message": text("workbook.error_length", max=maxlength)}
+        else:
+            options |= {"validate": "any"}
+        _check(ws.data_validation(first, col, last, col, options), f"a validation on {ws.name}")
+
+    def _rules(self, key: str, column: str | None = None) -> dict[str, Any]:
+        rules = self.form.schema[key]
+        return rules["schema"]["schema"][column] if column else rules
+
+    # --- cell values ---------------------------------------------------------------------------
+    def _write_value(self, ws: Worksheet, row: int, col: int, value: Any, fmt: Any, where: str) -> None:
+        if value is None:
+            code = ws.write_blank(row, col, None, fmt)
+        elif isinstance(value, bool):
+            code = ws.write_string(row, col, text("workbook.answer_yes") if value else text("workbook.answer_no"), fmt)
+        elif isinstance(value, (int, float)):
+            code = ws.write_number(row, col, value, fmt)
+        elif isinstance(value, str):
+            code = ws.write_string(row, col, value, fmt)
+        else:
+            raise DataFormatError(f"{where}: {type(value).__name__} cannot be written to a cell")
+        if code == -2:
+            raise DataFormatError(f"{where}: text longer than an Excel cell holds (32,767 characters)")
+        _check(code, f"the value of {where}")
+
+    # --- sheets --------------------------------------------------------------------------------
+    def meta_sheet(self, year: int, agency: str | None) -> None:
+        ws = self.book.add_worksheet(META_SHEET)
+        values = {"form_id": self.form.form_id, "form_version": self.form.form_version,
+                  "reporting_year": year, "agency": agency}
+        for key, row in META_ROWS.items():
+            ws.write_string(row, 0, key)
+            self._write_value(ws, row, 1, values[key], None, key)
+            _check(self.book.define_name(key, absolute(META_SHEET, row, 1)), f"the name {key}")
+        col = 3
+        lists: list[tuple[str, tuple[str, ...]]] = [(YESNO_LIST, (text("workbook.answer_yes"), text("workbook.answer_no")))]
+        for f in self.form.questions():
+            if f.kind == "choice":
+                lists.append((list_name(f.key), f.allowed))
+            for c in f.columns:
+                if c.kind == "choice":
+                    lists.append((list_name(f.key, c.key), c.allowed))
+        for name, items in lists:
+            ws.write_string(0, col, name)
+            for i, item in enumerate(items, start=1):
+                _check(ws.write_string(i, col, item), f"the list {name}")
+            _check(self.book.define_name(name, absolute(META_SHEET, 1, col, len(items))), f"the name {name}")
+            col += 1
+        ws.hide()
+        ws.protect()
+
+    def guide_sheet(self, year: int, agency: str | None) -> None:
+        ws = self.book.add_worksheet(text("workbook.guide_sheet"))
+        s = self.styles
+        ws.set_column(0, 0, 100)
+        ws.write_string(0, 0, text("workbook.guide_title", title=self.form.title, year=year), s.title)
+        first_sheet = self.form.sections[0].sheet
+        who = text("workbook.guide_for", agency=agency) if agency else text("workbook.guide_for_blank", sheet=first_sheet)
+        ws.write_string(1, 0, who, s.label_bold)
+        ws.write_string(2, 0, text("workbook.guide_year", year=year), s.label)
+        ws.write_string(3, 0, text("workbook.guide_form", form_id=self.form.form_id, form_version=self.form.form_version,
+                                   publisher=self.form.publisher, revised=self.form.template_revised), s.intro)
+        ws.write_string(5, 0, text("workbook.guide_how"), s.label_bold)
+        row = 6
+        for number, step in enumerate(lines("workbook.guide_steps"), start=1):
+            ws.write_string(row, 0, f"{number}. {step}", s.label)
+            ws.set_row(row, _row_height((step, 100)))
+            row += 1
+        row += 1
+        ws.write_string(row, 0, text("workbook.guide_legend_input"), s.input)
+        ws.write_string(row + 1, 0, text("workbook.guide_legend_required"), s.label)
+        row += 3
+        ws.write_string(row, 0, text("workbook.guide_sheets"), s.label_bold)
+        for section in self.form.sections:
+            row += 1
+            _check(ws.write_url(row, 0, f"internal:{quote_sheet(section.sheet)}!A1", s.link, section.title),
+                   "a link on the guide sheet")
+        ws.set_paper(9)
+        ws.fit_to_pages(1, 0)
+        ws.protect("", {"select_locked_cells": True, "select_unlocked_cells": True})
+        ws.activate()
+
+    def section_sheet(self, section: Section) -> None:
+        ws = self.book.add_worksheet(section.sheet)
+        s = self.styles
+        widest = max([3] + [len(self._columns(f)) for f in section.fields if f.is_table])
+        ws.set_column(0, 0, WIDTH_LABEL)
+        ws.set_column(1, 1, WIDTH_ANSWER)
+        ws.set_column(2, 2, WIDTH_HELP)
+        if widest > 3:
+            ws.set_column(3, widest - 1, WIDTH_EXTRA)
+        ws.write_string(0, 0, section.title, s.title)
+        ws.write_string(1, 0, text("workbook.sheet_intro"), s.intro)
+        for col, key in enumerate(("header_question", "header_answer", "header_help")):
+            ws.write_string(2, col, text(f"workbook.{key}"), s.header)
+        ws.freeze_panes(3, 0)
+        ws.repeat_rows(2)
+        row = 3
+        for f in section.fields:
+            if f.is_table:
+                row = self._table(ws, f, row)
+            elif f.kind == "choices":
+                row = self._choices(ws, f, row)
+            else:
+                row = self._single(ws, f, row)
+        ws.set_paper(9)
+        ws.set_landscape()
+        ws.fit_to_pages(1, 0)
+        ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
+        ws.protect("", {
+            "insert_rows": True, "delete_rows": True, "sort": True, "autofilter": True,
+            "format_cells": True, "format_columns": True, "format_rows": True,
+            "select_locked_cells": True, "select_unlocked_cells": True,
+        })
+
+    def _label(self, f: Field | Column) -> str:
+        return f.label + (text("workbook.required_mark") if f.required else "")
+
+    def _single(self, ws: Worksheet, f: Field, row: int) -> int:
+        s = self.styles
+        value = self.data.get(f.key)
+        label = self._label(f)
+        ws.write_string(row, 0, label, s.label)
+        ws.write_string(row, 2, f.help, s.help)
+        fmt = s.for_kind(f.kind, f.key)
+        self._write_value(ws, row, 1, value, fmt, f.key)
+        shown = value if isinstance(value, str) else ""
+        ws.set_row(row, _row_height((label, WIDTH_LABEL), (f.help, WIDTH_HELP), (shown, WIDTH_ANSWER),
+                                    minimum=6 if f.kind == "longtext" else 1))
+        rules = self._rules(f.key)
+        source = list_name(f.key) if f.kind == "choice" else None
+        self._validation(ws, row, 1, row, f.kind, f.help, f.required, source=source,
+                         minimum=int(rules.get("min", 0)), maxlength=rules.get("maxlength"), choices=f.allowed)
+        _check(self.book.define_name(f.key, absolute(ws.name, row, 1)), f"the name {f.key}")
+        return row + 1
+
+    def _choices(self, ws: Worksheet, f: Field, row: int) -> int:
+        s = self.styles
+        chosen = self.data.get(f.key) or []
+        if not isinstance(chosen, list) or any(c not in f.allowed for c in chosen):
+            raise DataFormatError(f"{f.key}: expected a list of {', '.join(f.allowed)}, got {chosen!r}")
+        label = self._label(f)
+        ws.write_string(row, 0, label, s.label_bold)
+        ws.write_string(row, 2, f.help, s.help)
+        ws.set_row(row, _row_height((label, WIDTH_LABEL), (f.help, WIDTH_HELP)))
+        first = row + 1
+        for i, option in enumerate(f.allowed):
+            ws.write_string(first + i, 0, option, s.label)
+            self._write_value(ws, first + i, 1, True if option in chosen else None, s.input, f.key)
+        last = first + len(f.allowed) - 1
+        ws.write_string(first, 2, text("workbook.choices_intro"), s.help)
+        self._validation(ws, first, 1, last, "choices", f.help, f.required)
+        _check(self.book.define_name(f.key, absolute(ws.name, first, 1, last)), f"the name {f.key}")
+        return last + 1
+
+    def _columns(self, f: Field) -> list[Column]:
+        return [c for c in f.columns if self.consolidated or not c.consolidated_only]
+
+    def _table(self, ws: Worksheet, f: Field, row: int) -> int:
+        s = self.styles
+        columns = self._columns(f)
+        rows = self.data.get(f.key) or []
+        if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+            raise DataFormatError(f"{f.key}: expected a list of rows (objects), got {type(rows).__name__}")
+        known = {c.key for c in columns}
+        for i, item in enumerate(rows, start=1):
+            unknown = sorted(set(item) - known)
+            if unknown:
+                raise DataFormatError(f"{f.key}, row {i}: unknown column(s) {', '.join(unknown)}")
+        row += 1  # a blank row before each table
+        label = self._label(f)
+        ws.write_string(row, 0, label, s.label_bold)
+        ws.write_string(row + 1, 0, f.help, s.help)
+        ws.set_row(row + 1, _row_height((f.help, WIDTH_LABEL + WIDTH_ANSWER)))
+        if len(columns) > 1:
+            ws.merge_range(row + 1, 0, row + 1, len(columns) - 1, f.help, s.help)
+        header = row + 2
+        size = max(f.rows, len(rows) + 5)
+        first, last = header + 1, header + size
+        _check(ws.add_table(header, 0, last, len(columns) - 1, {
+            "name": f.key,
+            "style": "Table Style Light 9",
+            "autofilter": True,
+            "columns": [{"header": self._label(c)} for c in columns],
+        }), f"the table {f.key}")
+        for col, column in enumerate(columns):
+            fmt = s.for_kind(column.kind)
+            for i in range(size):
+                value = rows[i].get(column.key) if i < len(rows) else None
+                self._write_value(ws, first + i, col, value, fmt, f"{f.key}[{i + 1}].{column.key}")
+            rules = self._rules(f.key, column.key)
+            source = list_name(f.key, column.key) if column.kind == "choice" else None
+            self._validation(ws, first, col, last, column.kind, column.help, column.required, source=source,
+                             minimum=int(rules.get("min", 0)), maxlength=rules.get("maxlength"),
+                             choices=column.allowed)
+        for i in range(size):
+            texts = [rows[i].get(c.key) for c in columns] if i < len(rows) else []
+            widths = [WIDTH_LABEL, WIDTH_ANSWER, WIDTH_HELP] + [WIDTH_EXTRA] * len(columns)
+            ws.set_row(first + i, _row_height(*[(t, w) for t, w in zip(texts, widths) if isinstance(t, str)],
+                                              minimum=2))
+        ws.set_row(header, _row_height(*[(self._label(c), w) for c, w in
+                                         zip(columns, [WIDTH_LABEL, WIDTH_ANSWER, WIDTH_HELP] + [WIDTH_EXTRA] * 9)]))
+        return last + 2
+
+
+def _metadata(form: Form, year: int, agency: str | None, prefill: Mapping[str, Any] | None) -> dict[str, Any]:
+    if prefill is None:
+        return {"reporting_year": year, "agency": agency, "data": {}}
+    for key in ("form_id", "form_version"):
+        if prefill.get(key) not in (None, getattr(form, key)):
+            raise DataFormatError(f"{key} is {prefill.get(key)!r}, but the form is {getattr(form, key)!r}")
+    data = prefill.get("data")
+    if not isinstance(data, dict):
+        raise DataFormatError("the JSON has no \"data\" object")
+    unknown = sorted(set(data) - {f.key for f in form.questions()})
+    if unknown:
+        raise DataFormatError(f"unknown key(s) in \"data\": {', '.join(unknown)}")
+    return {"reporting_year": prefill.get("reporting_year", year), "agency": prefill.get("agency", agency), "data": data}
+
+
+def generate(output: Path, *, year: int = 2020, agency: str | None = None,
+             prefill: Mapping[str, Any] | None = None, form: Form | None = None,
+             consolidated: bool = False, extra_sheets: ExtraSheets | None = None,
+             created: datetime | None = None) -> Path:
+    """Write the form's workbook to ``output``; return the path.
+
+    ``prefill`` is a document in the JSON format; its values are written exactly as given (a text
+    stays text), and its year and agency win over ``year`` and ``agency``. ``consolidated`` adds
+    the Virksomhet column to every table; ``extra_sheets`` may add sheets after the form's own;
+    ``created`` stamps the file's creation/modification time (default: now).
+    Raises :class:`DataFormatError` for prefill data that cannot be placed and
+    :class:`GenerateError` for anything xlsxwriter refuses.
+    """
+    form = form or load_form(*(
+        (prefill["form_id"], prefill["form_version"]) if prefill and "form_id" in prefill and "form_version" in prefill
+        else DEFAULT_FORM))
+    meta = _metadata(form, year, agency, prefill)
+    output = Path(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    tmp = output.with_name(output.name + ".part")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        try:
+            book = xlsxwriter.Workbook(str(tmp), {
+                "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False,
+            })
+            writer = _Writer(book, form, meta["data"], consolidated)
+            properties = {"title": f"{form.title} {meta['reporting_year']}", "subject": form.form_id,
+                          "company": meta["agency"] or "", "comments": f"{form.form_id} {form.form_version}"}
+            book.set_properties(properties | ({"created": created} if created else {}))
+            for name, value in (("form_id", form.form_id), ("form_version", form.form_version),
+                                ("reporting_year", meta["reporting_year"]), ("agency", meta["agency"] or "")):
+                _check(book.set_custom_property(name, value), f"the property {name}")
+            writer.guide_sheet(meta["reporting_year"], meta["agency"])
+            for section in form.sections:
+                writer.section_sheet(section)
+            if extra_sheets:
+                extra_sheets(book, writer.styles)
+            writer.meta_sheet(meta["reporting_year"], meta["agency"])
+            book.close()
+        except Warning as warning:
+            tmp.unlink(missing_ok=True)
+            raise GenerateError(f"xlsxwriter: {warning}") from None
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+    tmp.replace(output)
+    return output

@@ -1,0 +1,55 @@
+"""The message catalogue: every user-facing text, by key, in one place per language.
+
+Texts live in ``workbook/locale/<lang>/*.yaml`` (one file per area; together one catalogue).
+Each file maps a top-level area to keys, so ``text("problem.required", cell="B4")`` reads
+``problem: {required: ...}`` and formats it with ``str.format``. Adding a language is adding a
+folder beside ``nb/`` with the same keys.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+DEFAULT_LANGUAGE = "nb"
+
+
+@functools.lru_cache(maxsize=None)
+def catalogue(language: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
+    """All texts of one language, flattened to dotted keys (``area.key``); lists stay lists."""
+    flat: dict[str, Any] = {}
+    for path in sorted((LOCALE_DIR / language).glob("*.yaml")):
+        with path.open(encoding="utf-8") as handle:
+            _flatten(yaml.safe_load(handle) or {}, "", flat)
+    return flat
+
+
+def _flatten(tree: dict[str, Any], prefix: str, out: dict[str, Any]) -> None:
+    for key, value in tree.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, dict):
+            _flatten(value, dotted + ".", out)
+        elif isinstance(value, list):
+            out[dotted] = [str(item) for item in value]
+        else:
+            out[dotted] = str(value)
+
+
+def text(key: str, language: str = DEFAULT_LANGUAGE, **values: Any) -> str:
+    """The text for ``key``, formatted with ``values``; a missing key is a bug and raises KeyError."""
+    template = catalogue(language)[key]
+    if not isinstance(template, str):
+        raise KeyError(f"{key} is a list: use lines()")
+    return template.format(**values) if values else template
+
+
+def lines(key: str, language: str = DEFAULT_LANGUAGE) -> list[str]:
+    """A list of texts (e.g. numbered steps) for ``key``."""
+    value = catalogue(language)[key]
+    if not isinstance(value, list):
+        raise KeyError(f"{key} is not a list")
+    return list(value)

@@ -1,0 +1,73 @@
+"""Problems found in a workbook: data, never exceptions.
+
+Each problem has a stable ``code`` (its kind), a ``severity`` (``error`` makes a workbook
+invalid, ``warning`` does not), where it is (file, sheet, cell such as ``C12``, field key, table
+row and column), the value as read and a Norwegian message from the catalogue that says where,
+what is wrong and how to fix it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from workbook.messages import text
+
+ERROR = "error"
+WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong (error) or worth a look (warning) in one file."""
+
+    code: str
+    severity: str
+    message: str
+    file: str
+    sheet: str | None = None
+    cell: str | None = None
+    key: str | None = None
+    row: int | None = None
+    column: str | None = None
+    value: str | None = None
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == ERROR
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def shown(value: Any) -> str | None:
+    """A value as read, for messages: short, one line."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return text("workbook.answer_yes") if value else text("workbook.answer_no")
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    result = str(value).replace("\n", " ⏎ ")
+    return result if len(result) <= 80 else result[:77] + "…"
+
+
+def where(sheet: str | None, cell: str | None, label: str | None) -> str:
+    """«Arket «X», celle B5 (Navn)», as messages start."""
+    if sheet and cell:
+        place = text("problem.where_cell", sheet=sheet, cell=cell)
+    elif sheet:
+        place = text("problem.where_sheet", sheet=sheet)
+    else:
+        place = text("problem.where_file")
+    return place + (f" ({label})" if label else "")
+
+
+def make(code: str, file: str, *, severity: str = ERROR, sheet: str | None = None, cell: str | None = None,
+         key: str | None = None, row: int | None = None, column: str | None = None, label: str | None = None,
+         value: Any = None, **details: Any) -> Problem:
+    """Build a problem whose message is ``problem.<code>`` from the catalogue."""
+    value_text = shown(value)
+    message = text(f"problem.{code}", where=where(sheet, cell, label), value=value_text or "", **details)
+    return Problem(code=code, severity=severity, message=message, file=file, sheet=sheet, cell=cell,
+                   key=key, row=row, column=column, value=value_text)

@@ -1,0 +1,362 @@
+"""Read a filled workbook into a :class:`Submission`: values found through the defined names and
+tables the generator wrote, never by coordinates, so inserted rows and a save by another office
+suite change nothing. Every cell read keeps its place, so each problem can point at a cell.
+
+Values come from python-calamine (fast); names, tables and formulas from the container
+(:mod:`workbook.container`). Reading never raises for bad data: it records problems.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import python_calamine
+from xlsxwriter.utility import xl_rowcol_to_cell
+
+from workbook.container import Area, Container, ContainerProblem, Table, open_container
+from workbook.errors import UnknownFormError
+from workbook.form import AGENCY_COLUMN_KEY, Field, Form, available_forms, load_form
+from workbook.normalize import is_chosen, is_empty, normalise, to_int, to_text
+from workbook.problems import ERROR, WARNING, Problem, make
+
+Grid = list[list[Any]]
+#: How far below a table typed values are reported as "below the table".
+BELOW_TABLE_ROWS = 20
+REQUIRED_MARK = " *"
+
+
+@dataclass
+class Submission:
+    """What one workbook says, with where each value came from and what stopped it being read."""
+
+    file: str
+    form: Form | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
+    #: (key,) or (key, row_index, column_key) -> (sheet, cell, table row number)
+    places: dict[tuple[Any, ...], tuple[str, str, int | None]] = field(default_factory=dict)
+    #: places whose value could not be read (their problem is already recorded)
+    unreadable: set[tuple[Any, ...]] = field(default_factory=set)
+    problems: list[Problem] = field(default_factory=list)
+    #: when the file was last saved, as its own properties say (ISO 8601), if they say
+    saved_at: str | None = None
+    #: other named tables of the workbook (e.g. a consolidated workbook's per-agency sheets)
+    extra_tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+    @property
+    def readable(self) -> bool:
+        """Whether the file was a form workbook that could be read at all."""
+        return self.form is not None
+
+    def document(self) -> dict[str, Any]:
+        """The submission in the JSON format (values that could not be read stay as typed)."""
+        return {
+            "form_id": self.metadata.get("form_id"),
+            "form_version": self.metadata.get("form_version"),
+            "reporting_year": self.metadata.get("reporting_year"),
+            "agency": self.metadata.get("agency"),
+            "data": self.data,
+        }
+
+    def place(self, path: tuple[Any, ...]) -> tuple[str | None, str | None, int | None]:
+        found = self.places.get(path)
+        return found if found else (None, None, None)
+
+
+def _cell(row: int, col: int) -> str:
+    return xl_rowcol_to_cell(row, col)
+
+
+def _label(text: str) -> str:
+    return text[: -len(REQUIRED_MARK)] if text.endswith(REQUIRED_MARK) else text
+
+
+class _Reader:
+    def __init__(self, path: Path, display: str) -> None:
+        self.path = path
+        self.file = display
+        self.sub = Submission(file=display)
+        self.container: Container | None = None
+        self.book: Any = None
+        self.grids: dict[str, Grid] = {}
+        self.formulas: dict[str, set[str]] = {}
+        self.known: dict[str, set[tuple[int, int]]] = {}
+        self.tables_read: list[tuple[Field, Table]] = []
+
+    # --- problems ------------------------------------------------------------------------------
+    def problem(self, code: str, **kw: Any) -> None:
+        self.sub.problems.append(make(code, self.file, **kw))
+
+    # --- cells ---------------------------------------------------------------------------------
+    def grid(self, sheet: str) -> Grid | None:
+        if sheet not in self.grids:
+            try:
+                self.grids[sheet] = self.book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+            except python_calamine.CalamineError:
+                return None
+            assert self.container is not None
+            self.formulas[sheet] = self.container.formula_cells(sheet)
+            self.known.setdefault(sheet, set())
+        return self.grids[sheet]
+
+    def raw(self, sheet: str, row: int, col: int) -> Any:
+        grid = self.grids.get(sheet) or []
+        if row < len(grid) and col < len(grid[row]):
+            value = grid[row][col]
+            return None if value == "" else value
+        return None
+
+    def read_cell(self, sheet: str, row: int, col: int, kind: str, allowed: tuple[str, ...],
+                  path: tuple[Any, ...], label: str, table_row: int | None = None,
+                  column: str | None = None) -> Any:
+        """Read and normalise one input cell, recording its place and any problem."""
+        cell = _cell(row, col)
+        self.known[sheet].add((row, col))
+        self.sub.places[path] = (sheet, cell, table_row)
+        raw = self.raw(sheet, row, col)
+        common = {"sheet": sheet, "cell": cell, "key": path[0], "row": table_row, "column": column, "label": label}
+        if cell in self.formulas.get(sheet, ()):
+            self.sub.unreadable.add(path)
+            self.problem("formula", value=raw, **common)
+            return raw
+        value, code = is_chosen(raw) if kind == "option" else normalise(kind, raw, allowed)
+        if code == "not-allowed":  # left to the rules, which know the allowed values
+            return value
+        if code:
+            self.sub.unreadable.add(path)
+            self.problem(code, value=raw, **common)
+        return value
+
+    # --- the workbook --------------------------------------------------------------------------
+    def open(self) -> bool:
+        try:
+            self.container = open_container(self.path)
+        except ContainerProblem as trouble:
+            self.problem(trouble.code, detail=trouble.detail)
+            return False
+        self.sub.saved_at = self.container.modified
+        try:
+            self.book = python_calamine.CalamineWorkbook.from_path(str(self.path))
+        except python_calamine.PasswordError:
+            self.problem("file-encrypted", detail="")
+            return False
+        except Exception as error:  # calamine raises several kinds for broken parts
+            self.problem("file-corrupt", detail=str(error))
+            return False
+        return True
+
+    def metadata(self) -> Form | None:
+        assert self.container is not None
+        found: dict[str, Any] = {}
+        for key in ("form_id", "form_version", "reporting_year", "agency"):
+            area = self.container.names.get(key)
+            value = None
+            if area is not None and area.sheet in self.container.sheets and self.grid(area.sheet) is not None:
+                value = self.raw(area.sheet, area.first_row, area.first_col)
+            if is_empty(value):
+                value = self.container.properties.get(key)
+            found[key] = value
+        form_id, _ = to_text(found["form_id"])
+        version, _ = to_text(found["form_version"])
+        year, year_problem = to_int(found["reporting_year"])
+        agency, _ = to_text(found["agency"])
+        self.sub.metadata = {"form_id": form_id, "form_version": version,
+                             "reporting_year": None if year_problem else year, "agency": agency}
+        if form_id is None:
+            self.problem("file-not-form")
+            return None
+        try:
+            form = load_form(form_id, version or "")
+        except UnknownFormError:
+            known_id = any(known == form_id for known, _ in available_forms())
+            self.problem("form-version-unknown" if known_id else "file-not-form",
+                         form_id=form_id, form_version=version or "")
+            return None
+        return form
+
+    def read(self) -> Submission:
+        if not self.open():
+            return self.sub
+        try:
+            form = self.metadata()
+            if form is None:
+                return self.sub
+            self.sub.form = form
+            missing_sheets = [s.sheet for s in form.sections if s.sheet not in self.container.sheets]  # type: ignore[union-attr]
+            for sheet in missing_sheets:
+                self.problem("sheet-missing", severity=WARNING, sheet=sheet)
+            for field_ in form.questions():
+                if field_.is_table:
+                    self.read_table(field_)
+                elif field_.kind == "choices":
+                    self.read_choices(field_)
+                else:
+                    self.read_single(field_)
+            self.read_extra_tables(form)
+            for field_, table in self.tables_read:
+                self._check_below(field_, table)
+            self.report_stray(form)
+        finally:
+            self.container.close()  # type: ignore[union-attr]
+            if self.book is not None:
+                self.book.close()
+        return self.sub
+
+    def area_of(self, field_: Field) -> Area | None:
+        assert self.container is not None
+        area = self.container.names.get(field_.key)
+        if area is None or area.sheet not in self.container.sheets or self.grid(area.sheet) is None:
+            self.sub.unreadable.add((field_.key,))
+            self.problem("name-missing", key=field_.key, label=field_.label)
+            return None
+        return area
+
+    def read_single(self, field_: Field) -> None:
+        area = self.area_of(field_)
+        if area is None:
+            self.sub.data[field_.key] = None
+            return
+        self._mark_row(area.sheet, area.first_row, area.first_col)
+        self.sub.data[field_.key] = self.read_cell(area.sheet, area.first_row, area.first_col, field_.kind,
+                                                   field_.allowed, (field_.key,), field_.label)
+
+    def read_choices(self, field_: Field) -> None:
+        area = self.area_of(field_)
+        if area is None:
+            self.sub.data[field_.key] = []
+            return
+        chosen: list[Any] = []
+        self._mark_row(area.sheet, area.first_row - 1, area.first_col)
+        for i, option in enumerate(field_.allowed):
+            row = area.first_row + i
+            if row > area.last_row:
+                break
+            self._mark_row(area.sheet, row, area.first_col)
+            value = self.read_cell(area.sheet, row, area.first_col, "option", (), (field_.key, i),
+                                   f"{field_.label}: {option}")
+            if value is True:
+                chosen.append(option)
+        self.sub.places[(field_.key,)] = (area.sheet, _cell(area.first_row, area.first_col), None)
+        self.sub.data[field_.key] = chosen
+
+    def _mark_row(self, sheet: str, row: int, col: int) -> None:
+        """The label left of an input cell and the help right of it are the form's own text."""
+        known = self.known.setdefault(sheet, set())
+        for c in range(max(0, col - 1), col + 2):
+            known.add((row, c))
+
+    def table_of(self, field_: Field) -> Table | None:
+        assert self.container is not None
+        table = self.container.tables.get(field_.key)
+        if table is None or table.area.sheet not in self.container.sheets or self.grid(table.area.sheet) is None:
+            self.sub.unreadable.add((field_.key,))
+            self.problem("table-missing", key=field_.key, label=field_.label)
+            return None
+        return table
+
+    def read_table(self, field_: Field) -> None:
+        table = self.table_of(field_)
+        self.sub.data[field_.key] = []
+        if table is None:
+            return
+        area = table.area
+        sheet = area.sheet
+        by_label = {c.label: c for c in field_.columns}
+        columns: list[tuple[int, Any]] = []
+        for offset, header in enumerate(table.headers):
+            column = by_label.get(_label(header))
+            if column is not None:
+                columns.append((area.first_col + offset, column))
+        self.sub.places[(field_.key,)] = (sheet, _cell(area.first_row, area.first_col), None)
+        present = {c.key for _, c in columns}
+        for column in field_.columns:
+            if column.key not in present and column.required and not column.consolidated_only:
+                self.problem("table-column-missing", sheet=sheet, cell=_cell(area.first_row, area.first_col),
+                             key=field_.key, label=field_.label, column_label=column.label)
+        known = self.known.setdefault(sheet, set())
+        for row in range(max(0, area.first_row - 2), area.last_row + 1):
+            for col in range(area.first_col, area.last_col + 1):
+                known.add((row, col))
+        rows: list[dict[str, Any]] = []
+        for number, row in enumerate(range(area.first_row + 1, area.last_row + 1), start=1):
+            if all(is_empty(self.raw(sheet, row, col)) and _cell(row, col) not in self.formulas[sheet]
+                   for col in range(area.first_col, area.last_col + 1)):
+                continue
+            index = len(rows)
+            record: dict[str, Any] = {}
+            for col, column in columns:
+                record[column.key] = self.read_cell(sheet, row, col, column.kind, column.allowed,
+                                                    (field_.key, index, column.key),
+                                                    f"{field_.label}: {column.label}", number, column.key)
+            for col in range(area.first_col, area.last_col + 1):
+                if col not in {c for c, _ in columns} and not is_empty(self.raw(sheet, row, col)):
+                    self.problem("stray-value", severity=WARNING, sheet=sheet, cell=_cell(row, col),
+                                 value=self.raw(sheet, row, col))
+            if not any(c.key == AGENCY_COLUMN_KEY for _, c in columns) or record.get(AGENCY_COLUMN_KEY) is None:
+                record.pop(AGENCY_COLUMN_KEY, None)
+            rows.append(record)
+        for col, column in columns:
+            if column.consolidated_only:
+                continue
+            for record in rows:
+                record.setdefault(column.key, None)
+        self.sub.data[field_.key] = rows
+        self.tables_read.append((field_, table))
+
+    def _check_below(self, field_: Field, table: Table) -> None:
+        area = table.area
+        for row in range(area.last_row + 1, area.last_row + 1 + BELOW_TABLE_ROWS):
+            for col in range(area.first_col, area.last_col + 1):
+                if (row, col) in self.known.get(area.sheet, ()):
+                    return
+                value = self.raw(area.sheet, row, col)
+                if not is_empty(value):
+                    self.known[area.sheet].add((row, col))
+                    self.problem("below-table", severity=WARNING, sheet=area.sheet, cell=_cell(row, col),
+                                 key=field_.key, label=field_.label, value=value)
+
+    def read_extra_tables(self, form: Form) -> None:
+        assert self.container is not None
+        fields = {f.key for f in form.questions()}
+        for name, table in self.container.tables.items():
+            if name in fields or self.grid(table.area.sheet) is None:
+                continue
+            area = table.area
+            known = self.known.setdefault(area.sheet, set())
+            rows = []
+            for row in range(area.first_row + 1, area.last_row + 1):
+                values = [self.raw(area.sheet, row, col) for col in range(area.first_col, area.last_col + 1)]
+                if all(is_empty(v) for v in values):
+                    continue
+                rows.append(dict(zip(table.headers, values)))
+            for row in range(area.first_row, area.last_row + 1):
+                for col in range(area.first_col, area.last_col + 1):
+                    known.add((row, col))
+            self.sub.extra_tables[name] = rows
+
+    def report_stray(self, form: Form) -> None:
+        """Values typed where nothing reads them: reported as warnings, never dropped silently."""
+        for section in form.sections:
+            grid = self.grids.get(section.sheet)
+            if grid is None:
+                continue
+            known = self.known.get(section.sheet, set())
+            for row, values in enumerate(grid):
+                if row < 3:
+                    continue
+                for col, value in enumerate(values):
+                    if (row, col) in known or is_empty(value):
+                        continue
+                    self.problem("stray-value", severity=WARNING, sheet=section.sheet, cell=_cell(row, col),
+                                 value=value)
+
+
+def read_workbook(path: Path | str, display: str | None = None) -> Submission:
+    """Read one workbook file; problems that stop reading are recorded, never raised."""
+    path = Path(path)
+    return _Reader(path, display or str(path)).read()
+
+
+__all__ = ["Submission", "read_workbook", "ERROR", "WARNING"]

@@ -1,0 +1,248 @@
+"""Validate submissions against the rules of their own form version: Cerberus for each field,
+:mod:`workbook.crossrules` for the rules across fields. Many files at once, on every core.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import cerberus
+
+from workbook.crossrules import CHECKS
+from workbook.container import cell_position
+from workbook.form import Form
+from workbook.problems import ERROR, Problem, make
+from workbook.read import Submission, read_workbook
+
+#: File endings taken from a folder; a file named on the command line is always read.
+WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".xlsb", ".ods"})
+
+
+class FormValidator(cerberus.Validator):
+    """Cerberus with whole numbers that are never True/False (Cerberus counts bool as integer)."""
+
+    types_mapping = dict(cerberus.Validator.types_mapping)
+    types_mapping["integer"] = cerberus.TypeDefinition("integer", (int,), (bool,))
+
+
+@functools.lru_cache(maxsize=None)
+def validator_for(form: Form) -> FormValidator:
+    """One validator per form version, reused for every document (built once per process)."""
+    return FormValidator(form.schema, allow_unknown=False)
+
+
+@dataclass
+class FileResult:
+    """The outcome for one file: its problems and, if asked for, its data."""
+
+    file: str
+    problems: list[Problem]
+    metadata: dict[str, Any] = field(default_factory=dict)
+    document: dict[str, Any] | None = None
+    readable: bool = True
+    modified: float = 0.0
+    saved_at: str | None = None
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.is_error]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if not p.is_error]
+
+    @property
+    def valid(self) -> bool:
+        return self.readable and not self.errors
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"file": self.file, "valid": self.valid, "readable": self.readable, "metadata": self.metadata,
+                "errors": len(self.errors), "warnings": len(self.warnings),
+                "problems": [p.to_dict() for p in self.problems]}
+
+
+# --- one submission ----------------------------------------------------------------------------
+def _prune(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _prune(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_prune(v) for v in value]
+    return value
+
+
+def _document(sub: Submission) -> dict[str, Any]:
+    """The values Cerberus checks: no None (so ``required`` speaks), no unreadable values."""
+    doc = _prune({**sub.metadata, **sub.data})
+    for path in sub.unreadable:
+        if len(path) == 1:
+            doc.pop(path[0], None)
+        elif len(path) == 3 and isinstance(doc.get(path[0]), list) and path[1] < len(doc[path[0]]):
+            doc[path[0]][path[1]].pop(path[2], None)
+    return doc
+
+
+def _leaves(errors: Iterable[cerberus.errors.ValidationError]) -> Iterator[cerberus.errors.ValidationError]:
+    for error in errors:
+        if error.is_group_error:
+            yield from _leaves(error.child_errors)
+        else:
+            yield error
+
+
+_RULE_CODES = {
+    "required": "required", "type": "wrong-type", "min": "below-minimum", "max": "above-maximum",
+    "allowed": "not-allowed", "regex": "invalid-format", "maxlength": "too-long", "minlength": "too-few",
+    "nullable": "required", "unknown": "unknown-field", "empty": "required",
+}
+
+
+def _cerberus_problems(sub: Submission, form: Form, doc: dict[str, Any]) -> list[Problem]:
+    validator = validator_for(form)
+    if validator.validate(doc, normalize=False):
+        return []
+    problems = []
+    for error in _leaves(validator._errors):
+        path = tuple(error.document_path)
+        if any(path[:n] in sub.unreadable for n in (1, 3)):
+            continue
+        key = path[0]
+        field_ = form.fields.get(key)
+        code = _RULE_CODES.get(str(error.rule), "invalid")
+        label = field_.label if field_ else str(key)
+        column = None
+        if field_ is not None and len(path) == 3:
+            column = str(path[2])
+            try:
+                label = f"{field_.label}: {field_.column(column).label}"
+            except KeyError:
+                pass
+        if code == "too-few":
+            code = "table-empty" if field_ is not None and field_.is_table else "choices-empty"
+        if code == "invalid-format":
+            code = f"invalid-{key}" if f"invalid-{key}" in _FORMAT_CODES else code
+        sheet, cell, row = sub.place(path)
+        if sheet is None:
+            sheet, cell, _ = sub.place(path[:1])
+            if len(path) >= 2 and isinstance(path[1], int):
+                row = path[1] + 1
+        problems.append(make(code, sub.file, sheet=sheet, cell=cell, key=key, row=row, column=column,
+                             label=label, value=error.value, minimum=_constraint(error, "min"),
+                             maximum=_constraint(error, "max"), choices=_choices(error),
+                             max_length=_constraint(error, "maxlength"), min_length=_constraint(error, "minlength")))
+    return problems
+
+
+_FORMAT_CODES = frozenset({"invalid-contact_email", "invalid-contact_phone"})
+
+
+def _constraint(error: cerberus.errors.ValidationError, rule: str) -> Any:
+    return error.constraint if error.rule == rule else ""
+
+
+def _choices(error: cerberus.errors.ValidationError) -> str:
+    return ", ".join(map(str, error.constraint)) if error.rule == "allowed" else ""
+
+
+def _cross_problems(sub: Submission, form: Form) -> list[Problem]:
+    values = {**sub.metadata, **sub.data}
+    for path in sub.unreadable:
+        if len(path) == 1:
+            values[path[0]] = None
+    problems = []
+    for rule in form.cross_rules:
+        for key, details in CHECKS[rule.check](rule.params, values):
+            sheet, cell, _ = sub.place((key,))
+            field_ = form.fields.get(key)
+            table = form.fields.get(rule.params.get("table", ""))
+            limit = form.fields.get(rule.params.get("limit", ""))
+            problems.append(make(rule.code, sub.file, severity=rule.severity, sheet=sheet, cell=cell, key=key,
+                                 label=field_.label if field_ else key, value=values.get(key),
+                                 table_label=table.label if table else "",
+                                 limit_label=limit.label if limit else "", **details))
+    return problems
+
+
+def check_submission(sub: Submission) -> list[Problem]:
+    """Reading problems first, then the rules of the submission's own form version."""
+    if sub.form is None:
+        return list(sub.problems)
+    doc = _document(sub)
+    problems = list(sub.problems) + _cerberus_problems(sub, sub.form, doc) + _cross_problems(sub, sub.form)
+    return sorted(problems, key=_order(sub.form))
+
+
+def _order(form: Form) -> Callable[[Problem], tuple[int, int, int]]:
+    """Problems in the order a person meets them: sheet by sheet, top to bottom, left to right."""
+    sheets = {section.sheet: i for i, section in enumerate(form.sections)}
+
+    def key(problem: Problem) -> tuple[int, int, int]:
+        row, col = cell_position(problem.cell) if problem.cell else (0, 0)
+        return sheets.get(problem.sheet or "", -1), row, col
+
+    return key
+
+
+def validate_file(path: Path | str, *, keep_document: bool = False, display: str | None = None) -> FileResult:
+    """Read and validate one file. Never raises for anything in the file."""
+    path = Path(path)
+    sub = read_workbook(path, display)
+    problems = check_submission(sub)
+    try:
+        modified = path.stat().st_mtime
+    except OSError:
+        modified = 0.0
+    return FileResult(file=sub.file, problems=problems, metadata=dict(sub.metadata),
+                      document=sub.document() if keep_document and sub.readable else None,
+                      readable=sub.readable, modified=modified, saved_at=sub.saved_at)
+
+
+# --- many files --------------------------------------------------------------------------------
+def expand_paths(paths: Iterable[Path | str]) -> list[Path]:
+    """Files as given; folders as every workbook inside them (recursively, sorted)."""
+    found: list[Path] = []
+    for item in map(Path, paths):
+        if item.is_dir():
+            found.extend(sorted(p for p in item.rglob("*") if p.is_file() and p.suffix.lower() in WORKBOOK_SUFFIXES
+                                and not p.name.startswith(("~$", ".~lock", "."))))
+        else:
+            found.append(item)
+    return found
+
+
+def _validate_one(args: tuple[str, bool]) -> FileResult:
+    path, keep = args
+    try:
+        return validate_file(path, keep_document=keep)
+    except Exception as error:  # a bug must not stop a batch: report it against the file
+        return FileResult(file=path, problems=[make("internal-error", path, detail=repr(error))], readable=False)
+
+
+def validate_paths(paths: Iterable[Path | str], *, jobs: int | None = None, keep_documents: bool = False,
+                   progress: Callable[[FileResult], None] | None = None) -> list[FileResult]:
+    """Validate every file (in input order) on ``jobs`` processes (default: every core)."""
+    files = [str(p) for p in expand_paths(paths)]
+    jobs = jobs or os.cpu_count() or 1
+    work = [(f, keep_documents) for f in files]
+    results: list[FileResult] = []
+    if jobs == 1 or len(files) < 8:
+        iterator: Iterable[FileResult] = map(_validate_one, work)
+        for result in iterator:
+            results.append(result)
+            if progress:
+                progress(result)
+        return results
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        for result in pool.map(_validate_one, work, chunksize=max(1, min(32, len(work) // (jobs * 4)))):
+            results.append(result)
+            if progress:
+                progress(result)
+    return results
+
+
+__all__ = ["FileResult", "check_submission", "validate_file", "validate_paths", "expand_paths", "ERROR"]

@@ -25,3 +25,8 @@ class GenerateError(WorkbookError):
 
 class DataFormatError(WorkbookError):
     """Raised when a JSON data file (the export format) cannot be used, e.g. for ``--prefill``."""
+
+
+class PdfError(WorkbookError):
+    """Raised by :func:`workbook.pdf.convert_to_pdf` when LibreOffice is missing or the conversion
+    fails (LibreOffice exits 0 even then, so the PDF's existence is what counts)."""

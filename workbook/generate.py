@@ -305,7 +305,7 @@ class _Writer:
             "name": f.key,
             "style": "Table Style Light 9",
             "autofilter": True,
-            "columns": [{"header": self._label(c)} for c in columns],
+            "columns": [{"header": c.label} for c in columns],
         }), f"the table {f.key}")
         for col, column in enumerate(columns):
             fmt = s.for_kind(column.kind)

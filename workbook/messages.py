@@ -14,6 +14,9 @@ from typing import Any
 
 import yaml
 
+#: libyaml's loader where PyYAML has it (ten times faster), the pure-Python one otherwise.
+SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 DEFAULT_LANGUAGE = "nb"
 
@@ -24,7 +27,7 @@ def catalogue(language: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
     flat: dict[str, Any] = {}
     for path in sorted((LOCALE_DIR / language).glob("*.yaml")):
         with path.open(encoding="utf-8") as handle:
-            _flatten(yaml.safe_load(handle) or {}, "", flat)
+            _flatten(yaml.load(handle, Loader=SafeLoader) or {}, "", flat)
     return flat
 
 

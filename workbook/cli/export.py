@@ -7,10 +7,7 @@ import typer
 
 from workbook.cli.common import err
 from workbook.cli.validate import print_problems
-from workbook.document import canonical, save_document
-from workbook.read import read_workbook
 from workbook.messages import text
-from workbook.validate import check_submission
 
 
 def export(
@@ -22,6 +19,10 @@ def export(
     Values that break a rule are exported as read, and the problems are listed on stderr; a file
     that cannot be read as a form is not exported (exit 1).
     """
+    from workbook.document import canonical, save_document
+    from workbook.read import read_workbook
+    from workbook.validate import check_submission
+
     sub = read_workbook(file)
     problems = check_submission(sub)
     if sub.form is None:

@@ -6,9 +6,7 @@ from typing import Annotated, Optional
 import typer
 
 from workbook.cli.common import err, library_errors
-from workbook.document import load_document
-from workbook.form import DEFAULT_FORM, load_form
-from workbook.generate import generate as write_workbook
+from workbook.form import DEFAULT_FORM
 from workbook.messages import text
 
 
@@ -26,6 +24,10 @@ def generate(
     dropdowns and number checks, protected labels. With --prefill the answers of a JSON file
     (the format of `workbook export`) are written in exactly as given.
     """
+    from workbook.document import load_document
+    from workbook.form import load_form
+    from workbook.generate import generate as write_workbook
+
     with library_errors():
         document = load_document(prefill) if prefill else None
         form = load_form(DEFAULT_FORM[0], (document or {}).get("form_version") or form_version)

@@ -3,17 +3,18 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
 
 from workbook.cli.common import err, out
 from workbook.messages import text
-from workbook.problems import Problem
-from workbook.validate import FileResult, expand_paths, validate_paths
+
+if TYPE_CHECKING:  # the library is imported when a command runs, so `--help` stays quick
+    from rich.console import Console
+
+    from workbook.problems import Problem
+    from workbook.validate import FileResult
 
 PLACES_SHOWN = 5
 
@@ -32,6 +33,8 @@ def validate(
     Prints a summary per file and the problems grouped by kind, each with its places (sheet and
     cell). Exit code 0 when every file is valid, 1 when any is not.
     """
+    from workbook.validate import expand_paths
+
     files = expand_paths(paths)
     if not files:
         err.print(text("cli.no_files", paths=", ".join(map(str, paths))), markup=False)
@@ -56,6 +59,10 @@ def validate(
 
 
 def _run(files: list[Path], jobs: int | None) -> list[FileResult]:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from workbook.validate import validate_paths
+
     if len(files) == 1:
         return validate_paths(files, jobs=1)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
@@ -71,6 +78,8 @@ def _status(result: FileResult) -> str:
 
 
 def print_summary(results: list[FileResult], console: Console) -> None:
+    from rich.table import Table
+
     table = Table(title=text("cli.summary_title"), title_justify="left")
     for key in ("col_file", "col_agency", "col_status", "col_errors", "col_warnings"):
         table.add_column(text(f"cli.{key}"), justify="right" if key in ("col_errors", "col_warnings") else "left",

@@ -1,0 +1,511 @@
+"""Benchmark: validate many filled workbooks end to end, beside the plain approach.
+
+    python benchmarks/bench_validate.py [--n 1000] [--plain-n 100] [--jobs 2] [--workdir DIR] [--keep]
+                                        [--seed 2020] [--profile] [--profile-n 200]
+
+Builds N filled workbooks (cached in a work folder, reused on the next run), then measures, each in a
+fresh Python process so that peak memory figures are its own:
+
+* ``validate_paths(files, jobs=J)`` on N files and on N/4 files (does memory grow with N?),
+* ``validate_paths(files, jobs=1)`` on N/4 files (what the second core buys),
+* the plain approach on ``--plain-n`` files: openpyxl in normal mode, values read by hand through the
+  same defined names and tables, a new ``cerberus.Validator(schema)`` per document with Cerberus's
+  default normalisation.
+
+Run by hand; not part of the test suite. See benchmarks/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import json
+import os
+import platform
+import pstats
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+try:
+    import resource  # not on Windows
+except ImportError:  # pragma: no cover - Windows
+    resource = None  # type: ignore[assignment]
+
+HERE = Path(__file__).resolve()
+FORM = ("ehn-offentlig", "2020.1")
+GENERATOR_VERSION = 1  # bump when the generated documents change, so old caches are not reused
+
+# --- realistic documents ------------------------------------------------------------------------
+WORDS = (
+    "leverandør leverandører anskaffelse anskaffelser kontrakt kontraktsvilkår oppfølging risiko "
+    "risikovurdering arbeidsforhold menneskerettigheter etisk handel sosiale krav revisjon egenrapportering "
+    "dialog produksjonssted leverandørkjede innkjøp rammeavtale kompetanseheving opplæring virksomheten "
+    "kommunen etaten rutiner systemer aktsomhetsvurderinger tekstiler arbeidsklær IKT-utstyr medisinsk "
+    "forbruksmateriell mat drikke bygg anlegg naturstein stål fairtrade samarbeid nettverk rapportering "
+    "ledelsen strategi plan årsplan tiltak status gjennomført videreføres pågående høy lav middels og i på "
+    "for med til av som er det de en et å ble har vil kan skal også blant annet gjennom samt"
+).split()
+AGENCY_WORDS = ("Bymiljøetaten Helseetaten Kulturetaten Skoleetaten Utdanningsetaten Vann- og avløpsetaten "
+                "Eiendomsetaten Sykehjemsetaten Velferdsetaten Renovasjonsetaten Brann- og redningsetaten").split()
+PLACES = ("Fjordvik", "Nordby", "Sørvik", "Østmark", "Vestbyen", "Havnes", "Lia", "Dalen")
+FIRST = ("Kari", "Ola", "Stine", "Gunnar", "Ingrid", "Per", "Aisha", "Jonas", "Marte", "Ali", "Nora", "Emil")
+LAST = ("Foss", "Hansen", "Johansen", "Berg", "Dahl", "Haugen", "Bakke", "Lie", "Moen", "Strand")
+
+
+def _sentence(rng: random.Random, low: int = 6, high: int = 22) -> str:
+    words = [rng.choice(WORDS) for _ in range(rng.randint(low, high))]
+    return words[0].capitalize() + " " + " ".join(words[1:]) + "."
+
+
+def _paragraph(rng: random.Random, sentences: tuple[int, int] = (2, 6)) -> str:
+    return " ".join(_sentence(rng) for _ in range(rng.randint(*sentences)))
+
+
+def long_text(rng: random.Random) -> str:
+    """1-6 paragraphs separated by blank lines; some paragraphs are bullet lists."""
+    parts = []
+    for _ in range(rng.randint(1, 6)):
+        if rng.random() < 0.25:
+            parts.append("\n".join("- " + _sentence(rng, 2, 10)[:-1] for _ in range(rng.randint(2, 7))))
+        else:
+            parts.append(_paragraph(rng))
+    return "\n\n".join(parts)
+
+
+def short_text(rng: random.Random, low: int = 2, high: int = 8, limit: int = 200) -> str:
+    return _sentence(rng, low, high)[:-1][:limit]
+
+
+def make_document(index: int, seed: int) -> tuple[dict[str, Any], bool]:
+    """One submission as the JSON format has it; ``True`` if it carries deliberate mistakes."""
+    rng = random.Random(f"{seed}:{index}")
+    year = 2020
+    agency = f"{rng.choice(AGENCY_WORDS)} {rng.choice(PLACES)} {index}"
+    total = rng.randint(10, 30_000) * 1_000_000
+    deviations = [{"type": long_text(rng) if rng.random() < 0.3 else _paragraph(rng, (1, 2)),
+                   "location": rng.choice(("Hos leverandører", "Produksjonssted", "Underleverandør", "Råvareledd")),
+                   "action": _paragraph(rng, (1, 3)), "status": rng.choice(("Pågående", "Lukket", _sentence(rng)))}
+                  for _ in range(rng.randint(0, 10))]
+    awareness = [{"type": short_text(rng, 2, 5), "purpose": _paragraph(rng, (1, 3)),
+                  "target_group": rng.choice(("Leverandører", "Innkjøpere", "Ledere", "Ansatte", "Innbyggere"))}
+                 for _ in range(rng.randint(0, 8))]
+    requirements = [{"procurement": short_text(rng, 2, 6, 1000),
+                     "agreement_type": rng.choice(("Rammeavtale", "Enkeltkontrakt", "Annet")),
+                     "supplier_count": rng.randint(1, 40),
+                     "as_qualification": rng.random() < 0.6, "at_award": rng.random() < 0.3,
+                     "as_contract_condition": rng.random() < 0.9}
+                    for _ in range(rng.randint(5, 30))]
+    name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+    data: dict[str, Any] = {
+        "org_name": agency,
+        "employees": rng.randint(20, 60_000),
+        "total_purchases_nok": total,
+        "highlight_quote": _paragraph(rng, (1, 2))[:1000] if rng.random() < 0.7 else None,
+        "foreword_author": f"{rng.choice(FIRST)} {rng.choice(LAST)}",
+        "foreword_author_title": short_text(rng, 2, 6, 300),
+        "foreword_text": long_text(rng),
+        "procurement_count": rng.randint(len(requirements), 400),
+        "goods_covered": long_text(rng),
+        "supplier_count": rng.randint(1, 500) if rng.random() < 0.6 else None,
+        "covered_value_nok": rng.randint(1, total // 1_000_000) * 1_000_000 if rng.random() < 0.6 else None,
+        "contact_name": name,
+        "contact_title": short_text(rng, 2, 6, 300),
+        "contact_email": name.lower().replace(" ", ".") + "@" + rng.choice(PLACES).lower() + ".kommune.no",
+        "contact_phone": f"(+47) {rng.randint(40, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)}",
+        "membership_year": rng.randint(2000, year),
+        "goals_reporting_year": [{"goal": _paragraph(rng, (1, 3)), "status": rng.choice(
+            ("Gjennomført.", "Videreføres.", _paragraph(rng, (1, 2))))} for _ in range(rng.randint(3, 10))],
+        "goals_next_year": [{"goal": _paragraph(rng, (1, 3)), "deadline": rng.choice(("Q1", "Q2", "Q3", "Q4", None))}
+                            for _ in range(rng.randint(3, 10))],
+        "anchoring_strategy": long_text(rng),
+        "anchoring_plan": long_text(rng),
+        "anchoring_reporting": long_text(rng),
+        "anchoring_responsible": long_text(rng),
+        "anchoring_others": long_text(rng),
+        "training_done": long_text(rng),
+        "training_needs": long_text(rng),
+        "risk_assessment": long_text(rng),
+        "requirements_in_all": rng.random() < 0.3,
+        "requirements": requirements,
+        "requirement_templates": rng.sample(["Etisk handel Norge", "DFØ (tidligere Difi)", "Egen mal", "Annen mal"],
+                                            rng.randint(1, 3)),
+        "requirement_templates_note": long_text(rng) if rng.random() < 0.5 else None,
+        "followup_products": long_text(rng),
+        "followup_activities": long_text(rng),
+        "followup_supplier_count": rng.randint(0, 100) if rng.random() < 0.7 else None,
+        "followup_supplier_note": _paragraph(rng) if rng.random() < 0.5 else None,
+        "deviations_found": bool(deviations),
+        "deviations": deviations,
+        "experiences": long_text(rng),
+        "awareness_done": bool(awareness),
+        "awareness_measures": awareness,
+        "communication_internal": long_text(rng),
+        "communication_external": long_text(rng),
+    }
+    faulty = rng.random() < 0.10
+    if faulty:
+        for _ in range(rng.randint(1, 3)):
+            _mistake(rng, data)
+    return {"form_id": FORM[0], "form_version": FORM[1], "reporting_year": year, "agency": agency,
+            "data": data}, faulty
+
+
+def _mistake(rng: random.Random, data: dict[str, Any]) -> None:
+    kind = rng.randrange(8)
+    if kind == 0:
+        data["employees"] = "ca. " + str(rng.randint(20, 900)) + " ansatte"  # text in a number cell
+    elif kind == 1:
+        data[rng.choice(("contact_name", "goods_covered", "experiences", "risk_assessment"))] = None  # missing
+    elif kind == 2:
+        row = rng.choice(data["requirements"])
+        row["supplier_count"] = rng.choice(("mange", "tre", "2-3"))  # text in a table's number column
+    elif kind == 3:
+        data["contact_email"] = data["contact_email"].replace("@", " hos ")  # not an e-mail address
+    elif kind == 4:
+        data["membership_year"] = 2024  # after the reporting year
+    elif kind == 5:
+        data["deviations_found"] = True  # yes, but no rows
+        data["deviations"] = []
+    elif kind == 6:
+        row = rng.choice(data["requirements"])
+        row["agreement_type"] = "Avtale"  # not one of the choices
+    else:
+        row = rng.choice(data["goals_reporting_year"])
+        row["status"] = None  # a required column left empty
+
+
+# --- the work folder of generated workbooks -----------------------------------------------------
+def _generate_chunk(args: tuple[str, list[int], int]) -> list[bool]:
+    from workbook.generate import generate
+
+    folder, indexes, seed = args
+    faulty = []
+    for index in indexes:
+        doc, bad = make_document(index, seed)
+        generate(Path(folder) / f"wb-{index:05d}.xlsx", prefill=doc)
+        faulty.append(bad)
+    return faulty
+
+
+def prepare(folder: Path, n: int, seed: int, jobs: int) -> tuple[list[Path], float, int, bool]:
+    """The N workbooks in ``folder`` (made in parallel unless already there): files, seconds, faulty, reused."""
+    stamp = folder / "bench.json"
+    files = [folder / f"wb-{i:05d}.xlsx" for i in range(n)]
+    if stamp.exists():
+        info = json.loads(stamp.read_text())
+        if info.get("n") == n and info.get("seed") == seed and info.get("version") == GENERATOR_VERSION \
+                and all(f.exists() for f in files):
+            return files, info["seconds"], info["faulty"], True
+    folder.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    chunks = [(str(folder), list(range(i, min(n, i + 10))), seed) for i in range(0, n, 10)]
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        faulty = sum(sum(part) for part in pool.map(_generate_chunk, chunks))
+    seconds = time.perf_counter() - start
+    stamp.write_text(json.dumps({"n": n, "seed": seed, "version": GENERATOR_VERSION, "seconds": seconds,
+                                 "faulty": faulty}))
+    return files, seconds, faulty, False
+
+
+# --- memory -------------------------------------------------------------------------------------
+def _maxrss_mib(who: int) -> float | None:
+    if resource is None:
+        return None
+    value = resource.getrusage(who).ru_maxrss
+    return value / (1024 * 1024) if sys.platform == "darwin" else value / 1024  # bytes on macOS, KiB on Linux
+
+
+class _PsutilSampler:
+    """Where ``resource`` is missing (Windows): sample this process and its children with psutil."""
+
+    def __init__(self) -> None:
+        import threading
+
+        import psutil
+
+        self.me = psutil.Process()
+        self.parent = 0
+        self.children = 0
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while not self.stop.wait(0.05):
+            try:
+                self.parent = max(self.parent, self.me.memory_info().rss)
+                for child in self.me.children(recursive=True):
+                    self.children = max(self.children, child.memory_info().rss)
+            except Exception:  # a child that just exited
+                pass
+
+    def finish(self) -> tuple[float, float]:
+        self.stop.set()
+        self.thread.join()
+        peak = getattr(self.me.memory_info(), "peak_wset", self.parent)
+        return max(peak, self.parent) / 2**20, self.children / 2**20
+
+
+def _start_memory() -> Any:
+    if resource is not None:
+        return None
+    try:
+        return _PsutilSampler()
+    except ImportError:
+        return None
+
+
+def _finish_memory(sampler: Any) -> tuple[float | None, float | None]:
+    if resource is not None:
+        return _maxrss_mib(resource.RUSAGE_SELF), _maxrss_mib(resource.RUSAGE_CHILDREN)
+    if sampler is not None:
+        return sampler.finish()
+    return None, None
+
+
+# --- measurements (each run in its own process: `--_measure KIND`) --------------------------------
+def measure_ours(files: list[str], jobs: int) -> dict[str, Any]:
+    from workbook.validate import validate_paths
+
+    sampler = _start_memory()
+    start = time.perf_counter()
+    results = validate_paths(files, jobs=jobs)
+    seconds = time.perf_counter() - start
+    parent, workers = _finish_memory(sampler)
+    return {"seconds": seconds, "files": len(results), "valid": sum(r.valid for r in results),
+            "problems": sum(len(r.problems) for r in results), "internal": sum(
+                any(p.code == "internal-error" for p in r.problems) for r in results),
+            "parent_mib": parent, "workers_mib": workers if jobs > 1 and len(files) >= 8 else None}
+
+
+def _plain_value(value: Any) -> Any:
+    """The minimal normalisation a plain approach does: strip texts, Ja/Nei as booleans, 5.0 as 5."""
+    if isinstance(value, str):
+        value = value.strip()
+        if not value:
+            return None
+        if value.casefold() in ("ja", "nei"):
+            return value.casefold() == "ja"
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def plain_read(path: str, form: Any, by_label: dict[str, dict[str, str]]) -> dict[str, Any]:
+    """openpyxl in normal mode, values through the defined names and tables, by hand."""
+    import openpyxl
+    from openpyxl.utils.cell import range_boundaries
+
+    wb = openpyxl.load_workbook(path, data_only=False)
+    tables = {name: (ws, table) for ws in wb.worksheets for name, table in ws.tables.items()}
+    doc: dict[str, Any] = {}
+    for key in ("form_id", "form_version", "reporting_year", "agency"):
+        for sheet, coord in wb.defined_names[key].destinations:
+            doc[key] = _plain_value(wb[sheet][coord.replace("$", "")].value)
+    for field in form.questions():
+        if field.is_table:
+            ws, table = tables[field.key]
+            min_col, min_row, max_col, max_row = range_boundaries(table.ref)
+            rows = list(ws.iter_rows(min_row=min_row, max_row=max_row, min_col=min_col, max_col=max_col,
+                                     values_only=True))
+            keys = [by_label[field.key].get(str(h).removesuffix(" *")) for h in rows[0]]
+            records = []
+            for values in rows[1:]:
+                record = {k: _plain_value(v) for k, v in zip(keys, values) if k is not None}
+                if any(v is not None for v in record.values()):
+                    records.append({k: v for k, v in record.items() if v is not None})
+            doc[field.key] = records
+        else:
+            for sheet, coord in wb.defined_names[field.key].destinations:
+                cells = wb[sheet][coord.replace("$", "")]
+                if field.kind == "choices":
+                    chosen = [opt for opt, row in zip(field.allowed, cells) if _plain_value(row[0].value) is True]
+                    doc[field.key] = chosen
+                else:
+                    value = _plain_value(cells.value)
+                    if value is not None:
+                        doc[field.key] = value
+    wb.close()
+    return doc
+
+
+def measure_plain(files: list[str]) -> dict[str, Any]:
+    import cerberus
+
+    from workbook.form import load_form
+
+    form = load_form(*FORM)
+    schema = form.schema
+    by_label = {f.key: {c.label: c.key for c in f.columns} for f in form.questions() if f.is_table}
+    sampler = _start_memory()
+    read_s = check_s = 0.0
+    valid = errors = 0
+    start = time.perf_counter()
+    for path in files:
+        t0 = time.perf_counter()
+        doc = plain_read(path, form, by_label)
+        t1 = time.perf_counter()
+        validator = cerberus.Validator(schema)  # a new validator per document, default normalisation
+        ok = validator.validate(doc)
+        t2 = time.perf_counter()
+        read_s += t1 - t0
+        check_s += t2 - t1
+        valid += ok
+        errors += len(validator.errors)
+    seconds = time.perf_counter() - start
+    parent, _ = _finish_memory(sampler)
+    return {"seconds": seconds, "files": len(files), "valid": valid, "problems": errors,
+            "read_seconds": read_s, "check_seconds": check_s, "parent_mib": parent, "workers_mib": None}
+
+
+def run_measurement(kind: str, files: list[Path], jobs: int) -> dict[str, Any]:
+    """Run one measurement in a fresh Python process and return its figures."""
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
+        json.dump([str(f) for f in files], handle)
+        listing = handle.name
+    try:
+        out = subprocess.run([sys.executable, str(HERE), "--_measure", kind, "--_files", listing,
+                              "--jobs", str(jobs)], check=True, capture_output=True, text=True)
+    finally:
+        os.unlink(listing)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+# --- profile ------------------------------------------------------------------------------------
+def profile(files: list[Path]) -> None:
+    from workbook.validate import validate_paths
+
+    validate_paths([str(f) for f in files[:5]], jobs=1)  # warm: imports, form, validator
+    profiler = cProfile.Profile()
+    start = time.perf_counter()
+    profiler.enable()
+    validate_paths([str(f) for f in files], jobs=1)
+    profiler.disable()
+    seconds = time.perf_counter() - start
+    print(f"\n## Profile: validate_paths(jobs=1) on {len(files)} files, {seconds:.2f} s under cProfile "
+          f"({1000 * seconds / len(files):.1f} ms/workbook)")
+    for order in ("cumulative", "tottime"):
+        buffer = io.StringIO()
+        pstats.Stats(profiler, stream=buffer).strip_dirs().sort_stats(order).print_stats(15)
+        text = buffer.getvalue()
+        print(f"\n### top 15 by {order}\n" + text[text.index("   ncalls"):].rstrip())
+
+
+# --- the machine ------------------------------------------------------------------------------
+def machine() -> list[tuple[str, str]]:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    ram = "n/a"
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                ram = f"{int(line.split()[1]) / 2**20:.1f} GiB"
+                break
+    except OSError:
+        pass
+    import cerberus
+    import openpyxl
+    import python_calamine
+
+    return [("platform", platform.platform()), ("cpu", cpu), ("cores (os.cpu_count)", str(os.cpu_count())),
+            ("RAM", ram), ("python", platform.python_version()),
+            ("libraries", f"python-calamine {getattr(python_calamine, '__version__', '?')}, "
+                          f"openpyxl {openpyxl.__version__}, Cerberus {cerberus.__version__}")]
+
+
+def _mib(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.0f} MiB"
+
+
+def row(name: str, m: dict[str, Any], extrapolate_to: int | None = None) -> list[str]:
+    per = m["seconds"] / m["files"]
+    total = f"{m['seconds']:.2f} s" + (f" (~{per * extrapolate_to:.0f} s for {extrapolate_to})"
+                                      if extrapolate_to else "")
+    return [name, str(m["files"]), total, f"{1000 * per:.1f}", f"{1 / per:.0f}",
+            _mib(m["parent_mib"]), _mib(m["workers_mib"]), f"{m['valid']}/{m['files']}"]
+
+
+def print_table(headers: list[str], rows: list[list[str]]) -> None:
+    widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
+    for r in [headers, ["-" * w for w in widths], *rows]:
+        print("| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n", type=int, default=1000, help="workbooks to validate (default 1000)")
+    parser.add_argument("--plain-n", type=int, default=100, help="workbooks for the plain approach (default 100)")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="processes (default: every core)")
+    parser.add_argument("--seed", type=int, default=2020)
+    parser.add_argument("--workdir", type=Path, help="where the workbooks are made and cached "
+                        "(default: <temp>/workbook-bench-n<N>-s<seed>)")
+    parser.add_argument("--keep", action=argparse.BooleanOptionalAction, default=True,
+                        help="keep the work folder for the next run (default); --no-keep removes it")
+    parser.add_argument("--profile", action="store_true", help="also cProfile our pipeline on one process")
+    parser.add_argument("--profile-n", type=int, default=200)
+    parser.add_argument("--_measure", help=argparse.SUPPRESS)
+    parser.add_argument("--_files", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args._measure:  # a child run: one measurement, JSON on the last line of stdout
+        files = json.loads(Path(args._files).read_text())
+        result = measure_plain(files) if args._measure == "plain" else measure_ours(files, args.jobs)
+        print(json.dumps(result))
+        return
+
+    folder = args.workdir or Path(tempfile.gettempdir()) / f"workbook-bench-n{args.n}-s{args.seed}"
+    files, gen_seconds, faulty, reused = prepare(folder, args.n, args.seed, args.jobs)
+    sizes = [f.stat().st_size for f in files]
+    print(f"# Workbook validation benchmark\n")
+    print(f"{args.n} workbooks in {folder} ({sum(sizes) / 2**20:.1f} MiB, {sum(sizes) / len(sizes) / 1024:.0f} KiB "
+          f"each on average; {faulty} with deliberate mistakes); "
+          + (f"reused, made earlier in {gen_seconds:.1f} s" if reused else
+             f"made in {gen_seconds:.1f} s on {args.jobs} processes") + " (not measured below).\n")
+    print_table(["machine", ""], [list(item) for item in machine()])
+    print()
+
+    quarter = max(8, args.n // 4)
+    runs: list[list[str]] = []
+    main_run = run_measurement("ours", files, args.jobs)
+    runs.append(row(f"ours, jobs={args.jobs}", main_run))
+    runs.append(row(f"ours, jobs={args.jobs}, N/4", run_measurement("ours", files[:quarter], args.jobs)))
+    runs.append(row("ours, jobs=1, N/4", run_measurement("ours", files[:quarter], 1)))
+    plain = run_measurement("plain", files[:args.plain_n], 1)
+    runs.append(row("plain (openpyxl + Cerberus), jobs=1", plain, extrapolate_to=args.n))
+    print_table(["run", "files", "wall time", "ms/workbook", "workbooks/s", "peak RSS parent",
+                 "peak RSS per worker", "valid"], runs)
+    rate = main_run["files"] / main_run["seconds"]
+    plain_rate = plain["files"] / plain["seconds"]
+    print(f"\nours: {rate:.0f} workbooks/s on {args.jobs} processes "
+          f"({'meets' if rate >= 200 else 'BELOW'} the target of 200/s); {rate / plain_rate:.0f}x the plain approach.")
+    print(f"plain approach split: openpyxl read {1000 * plain['read_seconds'] / plain['files']:.1f} ms, "
+          f"Cerberus {1000 * plain['check_seconds'] / plain['files']:.1f} ms per workbook.")
+    if main_run["internal"]:
+        print(f"WARNING: {main_run['internal']} files ended in internal-error.")
+    print("Peak RSS is the largest resident size reached (parent: the process calling validate_paths; "
+          "per worker: the largest pool process).")
+
+    if args.profile:
+        profile(files[:args.profile_n])
+    if not args.keep:
+        shutil.rmtree(folder, ignore_errors=True)
+        print(f"\n(removed {folder})")
+
+
+if __name__ == "__main__":
+    main()

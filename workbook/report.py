@@ -1,0 +1,344 @@
+"""The member report as a Word document: a filled form (the JSON format) → ``report.docx``.
+
+:func:`build_context` turns a document, and for a consolidated report the agencies' own answers,
+into the plain dicts, strings and booleans that ``templates/report.docx`` reads;
+:func:`render_report` fills that template with docxtpl in a sandboxed, autoescaping Jinja
+environment. Everything the report shows about the form comes from the form itself (section
+titles, chapter headings, labels), so a new question in ``schema.yaml`` appears in the report
+without touching the template. Formatting is decided here, not in the template: numbers, Ja/Nei,
+choices, and long texts split into paragraphs and bullet items.
+
+The context (every value a str, bool, list or dict)::
+
+    org_name, reporting_year           str: the title page and the footer
+    parts                              list, in report order (the foreword first), each
+        key, title, chapter            str: the section key, its title, the chapter it opens ("")
+        has_chapter, is_front,         bool: opens a chapter; before the first chapter;
+        new_page, is_foreword             starts a page; heading "Forord fra: <byline>"
+        byline                         str: "<author>, <title>"
+        questions                      list of items; each has every key below:
+            label, show_label          the question's label and whether to show it
+            is_text, blocks            a plain answer: blocks [{text, bullet}]
+            is_quote, text             the highlight quote
+            is_contact, contact        {heading, lines: [{label, value}]}
+            is_requirements, table     2.2: {show_agency, labels: {col: label}, rows: [{col: str}]}
+            is_table, table            any other table: {show_agency, columns: [{key, label}],
+                                                         rows: [{cells: [[block, ...], ...]}]}
+    contact                            {lines: [str]}: the closing "Kontakt:" block
+    appendix                           {show, agencies: [{name, has_figures,
+                                         figures: [{label, value}], answers: [{label, blocks}]}]}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, TypedDict
+
+from docxtpl import DocxTemplate
+from jinja2 import StrictUndefined
+from jinja2.sandbox import SandboxedEnvironment
+
+from workbook.form import AGENCY_COLUMN_KEY, DEFAULT_FORM, Column, Field, Form, Section, load_form
+from workbook.messages import text
+
+DEFAULT_TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "report.docx"
+
+#: Thousands separator: a no-break space, so "27 000 000 000" never breaks across lines.
+THOUSANDS_SEPARATOR = "\u00a0"
+#: Norwegian style groups digits from five digits up: 2017 and 1500 stay as they are.
+GROUP_FROM = 10_000
+BULLET_MARKERS = ("- ", "• ", "-\t", "•\t")
+
+# Where the report places fields outside the plain question-and-answer flow.
+FOREWORD_SECTION = "foreword"
+BYLINE_KEYS = ("foreword_author", "foreword_author_title")
+QUOTE_KEY = "highlight_quote"
+QUOTE_AFTER_SECTION = "scope"
+CONTACT_PREFIX = "contact_"
+CLOSING_CONTACT_KEYS = ("org_name", "contact_name", "contact_email", "contact_phone")
+REQUIREMENTS_KEY = "requirements"
+REQUIREMENTS_COLUMNS = frozenset(
+    {"procurement", "agreement_type", "supplier_count", "as_qualification", "at_award",
+     "as_contract_condition"}
+)
+
+
+class Block(TypedDict):
+    """One paragraph of a long text: a plain paragraph or one bullet item."""
+
+    text: str
+    bullet: bool
+
+
+# --- Formatting -------------------------------------------------------------------------------
+
+def format_int(number: int) -> str:
+    """Norwegian style: ``51619`` → ``51 619`` (no-break space); four digits and less as typed."""
+    if abs(number) < GROUP_FROM:
+        return str(number)
+    return f"{number:,}".replace(",", THOUSANDS_SEPARATOR)
+
+
+def format_value(value: Any) -> str:
+    """A value as the report shows it: Ja/Nei, grouped integers, choices joined by commas."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return text("report.answer_yes") if value else text("report.answer_no")
+    if isinstance(value, int):
+        return format_int(value)
+    if isinstance(value, (list, tuple)):
+        return ", ".join(format_value(v) for v in value if v is not None)
+    return str(value)
+
+
+def _block(value: str, bullet: bool = False) -> Block:
+    return {"text": value, "bullet": bullet}
+
+
+def split_blocks(value: str | None) -> list[Block]:
+    """Split a long text into paragraphs and bullet items.
+
+    A blank line ends a paragraph; a line starting with ``- `` or ``• `` is one bullet item
+    (shown without its marker); other lines in a row are one paragraph with line breaks.
+    """
+    if not value:
+        return []
+    blocks: list[Block] = []
+    lines: list[str] = []
+
+    def flush() -> None:
+        if lines:
+            blocks.append(_block("\n".join(lines)))
+            lines.clear()
+
+    for line in value.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        stripped = line.lstrip()
+        marker = next((m for m in BULLET_MARKERS if stripped.startswith(m)), None)
+        if marker is not None:
+            flush()
+            item = stripped[len(marker):].strip()
+            if item:
+                blocks.append(_block(item, bullet=True))
+        elif not line.strip():
+            flush()
+        else:
+            lines.append(line)
+    flush()
+    return blocks
+
+
+def _shown_blocks(kind: str, value: Any) -> list[Block]:
+    shown = format_value(value)
+    if kind == "longtext":
+        return split_blocks(shown)
+    return [_block(shown)] if shown else []
+
+
+# --- Items: one question of a part --------------------------------------------------------------
+
+def _item(label: str, *, show_label: bool = True, **layout: Any) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "label": label, "show_label": show_label, "is_text": False, "blocks": [],
+        "is_quote": False, "text": "", "is_contact": False, "contact": {},
+        "is_requirements": False, "is_table": False, "table": {},
+    }
+    item.update(layout)
+    return item
+
+
+def _show_agency(rows: list[dict[str, Any]]) -> bool:
+    return any(format_value(row.get(AGENCY_COLUMN_KEY)).strip() for row in rows)
+
+
+def _columns(field: Field, show_agency: bool) -> list[Column]:
+    return [c for c in field.columns if show_agency or not c.consolidated_only]
+
+
+def _cell(column: Column, value: Any) -> list[Block]:
+    return _shown_blocks(column.kind, value) or [_block("")]  # a Word cell needs a paragraph
+
+
+def _generic_table(field: Field, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    show_agency = _show_agency(rows)
+    columns = _columns(field, show_agency)
+    return {
+        "show_agency": show_agency,
+        "columns": [{"key": c.key, "label": c.label} for c in columns],
+        "rows": [{"cells": [_cell(c, row.get(c.key)) for c in columns]} for row in rows],
+    }
+
+
+def _requirements_table(field: Field, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    keys = [c.key for c in field.columns]
+    return {
+        "show_agency": _show_agency(rows),
+        "labels": {c.key: c.label for c in field.columns},
+        "rows": [{key: format_value(row.get(key)) for key in keys} for row in rows],
+    }
+
+
+def _has_requirements_layout(field: Field) -> bool:
+    return {c.key for c in field.columns if not c.consolidated_only} == REQUIREMENTS_COLUMNS
+
+
+def _table_item(field: Field, value: Any) -> dict[str, Any] | None:
+    rows = [row for row in value or [] if isinstance(row, dict)]
+    if not rows and not field.required:
+        return None
+    if field.key == REQUIREMENTS_KEY and _has_requirements_layout(field):
+        return _item(field.label, is_requirements=True, table=_requirements_table(field, rows))
+    return _item(field.label, is_table=True, table=_generic_table(field, rows))
+
+
+def _field_item(field: Field, value: Any, *, show_label: bool = True) -> dict[str, Any] | None:
+    if field.is_table:
+        return _table_item(field, value)
+    blocks = _shown_blocks(field.kind, value)
+    if not blocks and not field.required:
+        return None
+    return _item(field.label, show_label=show_label, is_text=True, blocks=blocks)
+
+
+def _contact_item(fields: list[Field], data: dict[str, Any]) -> dict[str, Any]:
+    """The contact fields as one block: "Kontaktinformasjon for rapporten" and "Navn: ..."."""
+    heading, lines = "", []
+    for field in fields:
+        prefix, _, short = field.label.rpartition(": ")
+        heading = heading or prefix
+        value = format_value(data.get(field.key))
+        if value:
+            lines.append({"label": short, "value": value})
+    return _item(heading, show_label=False, is_contact=True,
+                 contact={"heading": heading, "lines": lines})
+
+
+def _questions(section: Section, data: dict[str, Any], *, show_labels: bool) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    contact = [f for f in section.fields if f.key.startswith(CONTACT_PREFIX)]
+    for field in section.fields:
+        if field.key in BYLINE_KEYS or field.key == QUOTE_KEY:
+            continue
+        if field.key.startswith(CONTACT_PREFIX):
+            if field.key == contact[0].key:
+                items.append(_contact_item(contact, data))
+            continue
+        item = _field_item(field, data.get(field.key), show_label=show_labels)
+        if item is not None:
+            items.append(item)
+    return items
+
+
+# --- Parts: one section of the form each ----------------------------------------------------------
+
+def _byline(data: dict[str, Any]) -> str:
+    return ", ".join(v for v in (format_value(data.get(k)).strip() for k in BYLINE_KEYS) if v)
+
+
+def _quote_item(form: Form, data: dict[str, Any]) -> dict[str, Any] | None:
+    quote = format_value(data.get(QUOTE_KEY)).strip()
+    if not quote or QUOTE_KEY not in form.fields:
+        return None
+    return _item(form.field(QUOTE_KEY).label, show_label=False, is_quote=True, text=quote)
+
+
+def _parts(form: Form, data: dict[str, Any]) -> list[dict[str, Any]]:
+    sections = sorted(form.sections, key=lambda s: s.key != FOREWORD_SECTION)  # stable sort
+    parts: list[dict[str, Any]] = []
+    chapter, in_chapter = "", False
+    for section in sections:
+        if section.chapter:
+            chapter, in_chapter = section.chapter, True
+        is_foreword = section.key == FOREWORD_SECTION
+        questions = _questions(section, data, show_labels=not is_foreword)
+        byline = _byline(data) if is_foreword else ""
+        if section.key == QUOTE_AFTER_SECTION:
+            quote = _quote_item(form, data)
+            questions += [quote] if quote else []
+        if not questions and not byline:
+            continue  # nothing to show; a chapter it opens moves on to the next part
+        parts.append({
+            "key": section.key, "title": section.title,
+            "chapter": chapter, "has_chapter": bool(chapter),
+            "is_front": not in_chapter, "new_page": not parts and not in_chapter,
+            "is_foreword": bool(byline), "byline": byline, "questions": questions,
+        })
+        chapter = ""
+    return parts
+
+
+# --- Appendix: each agency's own answers (consolidated reports) ----------------------------------
+
+def _appendix(appendix: Iterable[dict[str, Any]] | None) -> dict[str, Any]:
+    agencies = []
+    for entry in appendix or ():
+        figures = [
+            {"label": f.get("label", ""),
+             "value": format_value(f.get("value")) or text("report.no_value")}
+            for f in entry.get("figures") or ()
+        ]
+        answers = [
+            {"label": a.get("label", ""), "blocks": split_blocks(format_value(a.get("text")))}
+            for a in entry.get("answers") or ()
+            if format_value(a.get("text")).strip()
+        ]
+        agencies.append({"name": format_value(entry.get("agency")), "has_figures": bool(figures),
+                         "figures": figures, "answers": answers})
+    return {"show": bool(agencies), "agencies": agencies}
+
+
+# --- Public API -------------------------------------------------------------------------------
+
+def build_context(
+    document: dict[str, Any],
+    *,
+    appendix: list[dict[str, Any]] | None = None,
+    form: Form | None = None,
+) -> dict[str, Any]:
+    """The template's context for one document (see the module docstring for its shape)."""
+    if form is None:
+        form = load_form(document.get("form_id") or DEFAULT_FORM[0],
+                         document.get("form_version") or DEFAULT_FORM[1])
+    data = document.get("data") or {}
+    org_name = format_value(data.get("org_name")) or format_value(document.get("agency"))
+    closing = [format_value(data.get(key)).strip() for key in CLOSING_CONTACT_KEYS]
+    return {
+        "org_name": org_name,
+        "reporting_year": format_value(document.get("reporting_year")),
+        "parts": _parts(form, data),
+        "contact": {"lines": [line for line in closing if line]},
+        "appendix": _appendix(appendix),
+    }
+
+
+def _none_as_empty(value: Any) -> Any:
+    return "" if value is None else value
+
+
+def jinja_env() -> SandboxedEnvironment:
+    """The environment the template is rendered in: sandboxed, autoescaping, strict."""
+    return SandboxedEnvironment(autoescape=True, undefined=StrictUndefined, finalize=_none_as_empty)
+
+
+def render_report(
+    document: dict[str, Any],
+    output: Path,
+    *,
+    appendix: list[dict[str, Any]] | None = None,
+    template: Path | None = None,
+    form: Form | None = None,
+) -> Path:
+    """Render the Word report of ``document`` to ``output`` and return ``output``."""
+    template = Path(template) if template is not None else DEFAULT_TEMPLATE
+    if not template.is_file():
+        raise FileNotFoundError(text("report.template_missing", path=template))
+    context = build_context(document, appendix=appendix, form=form)
+    report = DocxTemplate(template)
+    report.render(context, jinja_env=jinja_env())
+    title = text("report.document_title", org_name=context["org_name"],
+                 year=context["reporting_year"])
+    report.docx.core_properties.title = title[:255]
+    output = Path(output)
+    report.save(output)
+    return output

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from workbook.cli import export, generate, validate
+from workbook.cli import consolidate, export, generate, validate
 
 app = typer.Typer(
     name="workbook",
@@ -20,6 +20,7 @@ app = typer.Typer(
 app.command("generate")(generate.generate)
 app.command("validate")(validate.validate)
 app.command("export")(export.export)
+app.command("consolidate")(consolidate.consolidate)
 
 
 def main() -> None:

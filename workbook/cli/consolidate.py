@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Optional
+
+import typer
+
+from workbook.cli.common import err, library_errors, out
+from workbook.messages import text
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from workbook.consolidate import Consolidation
+
+
+def consolidate(
+    paths: Annotated[list[Path], typer.Argument(help="Agencies' workbooks, or folders holding them.", exists=True)],
+    output: Annotated[Path, typer.Option("--output", "-o", help="The consolidated workbook to write (.xlsx).")],
+    member: Annotated[Optional[Path], typer.Option(
+        help="The member's own workbook: its narrative answers and its own figures.", exists=True,
+        dir_okay=False)] = None,
+    jobs: Annotated[Optional[int], typer.Option(help="Processes to use (default: every core).", min=1)] = None,
+) -> None:
+    """Combine the agencies' workbooks into one form workbook for the member.
+
+    Invalid workbooks are left out and listed with their problems; of two workbooks from the same
+    agency for the same year the newest counts. Figures are summed (the member's own figure beside
+    each sum), tables joined with a Virksomhet column, every free-text answer kept, attributed.
+    """
+    from workbook.cli.validate import print_problems
+    from workbook.consolidate import consolidate as combine, write_consolidated
+
+    with library_errors():
+        outcome = combine(paths, member=member, jobs=jobs)
+        path = write_consolidated(outcome, output)
+    print_outcome(outcome, out)
+    if outcome.invalid:
+        print_problems([p for r in outcome.invalid for p in r.problems], out)
+    if member is None:
+        err.print(text("consolidate.no_member"), markup=False, highlight=False)
+    err.print(text("consolidate.written", path=path, agencies=len(outcome.agencies)), markup=False, highlight=False)
+
+
+def print_outcome(outcome: Consolidation, console: Console) -> None:
+    from rich.table import Table
+
+    from workbook.consolidate import agency_name
+
+    console.print(text("consolidate.included_title", count=len(outcome.agencies)), style="bold green")
+    for result in outcome.agencies:
+        console.print(f"  {agency_name(result)}  ({result.file})", markup=False, highlight=False)
+    if outcome.invalid:
+        console.print(text("consolidate.invalid_title", count=len(outcome.invalid)), style="bold red")
+        for result in outcome.invalid:
+            console.print(f"  {result.file}: {len(result.errors)} feil", markup=False, highlight=False)
+    if outcome.superseded:
+        console.print(text("consolidate.superseded_title", count=len(outcome.superseded)), style="bold yellow")
+        for item in outcome.superseded:
+            console.print("  " + text("consolidate.superseded_line", file=item.result.file,
+                                      agency=agency_name(item.result), newer=item.newer.file),
+                          markup=False, highlight=False)
+    if outcome.mismatched:
+        console.print(text("consolidate.mismatched_title", count=len(outcome.mismatched)), style="bold yellow")
+        for result, reason in outcome.mismatched:
+            console.print("  " + text("consolidate.mismatched_line", file=result.file, agency=agency_name(result),
+                                      reason=reason), markup=False, highlight=False)
+    table = Table(title=text("consolidate.figures_title_cli"), title_justify="left")
+    for key in ("col_field", "col_sum", "col_member", "col_difference"):
+        table.add_column(text(f"consolidate.{key}"), justify="left" if key == "col_field" else "right")
+    for key, total in outcome.sums.items():
+        own = outcome.member_figures.get(key)
+        difference = own - total if isinstance(own, int) and isinstance(total, int) else None
+        marked = f"[red]{difference:,}[/]".replace(",", " ") if difference else ("0" if difference == 0 else "")
+        table.add_row(outcome.form.field(key).label, _number(total), _number(own), marked)
+    console.print(table)
+
+
+def _number(value: object) -> str:
+    return f"{value:,}".replace(",", " ") if isinstance(value, int) else ""

@@ -16,7 +16,7 @@ $(BIN)/workbook: pyproject.toml
 venv: $(BIN)/workbook
 
 demo: venv
-	bash scripts/demo.sh $(BIN) $(OUT)
+	$(BIN)/python scripts/demo.py $(OUT)
 
 test: venv
 	$(BIN)/python -m pytest -q

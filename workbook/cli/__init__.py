@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from workbook.cli import consolidate, export, generate, validate
+from workbook.cli import consolidate, export, generate, report, validate
 
 app = typer.Typer(
     name="workbook",
@@ -21,6 +21,7 @@ app.command("generate")(generate.generate)
 app.command("validate")(validate.validate)
 app.command("export")(export.export)
 app.command("consolidate")(consolidate.consolidate)
+app.command("report")(report.report)
 
 
 def main() -> None:

@@ -1,0 +1,46 @@
+"""The main job on the bundled samples (what `make demo` runs), as a user would type it.
+
+1. Oslo kommune's 2020 report: validate the filled workbook, then write the Word report (and a
+   PDF when LibreOffice is installed).
+2. Consolidation: validate a member's agency workbooks (one has mistakes: an annotated copy is
+   written for it), consolidate the valid ones with the member's own workbook, and write the
+   member's report with an appendix per agency.
+Outputs go to the folder given (default: out/).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(*args: str, ok: tuple[int, ...] = (0,)) -> None:
+    print(f"\n$ workbook {' '.join(args)}", flush=True)
+    done = subprocess.run([sys.executable, "-m", "workbook", *args], cwd=ROOT, check=False)
+    if done.returncode not in ok:
+        sys.exit(done.returncode)
+
+
+def main() -> None:
+    out = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "out"
+    out.mkdir(parents=True, exist_ok=True)
+    pdf = ["--pdf"] if shutil.which("soffice") or shutil.which("libreoffice") else []
+    if not pdf:
+        print("LibreOffice (soffice) is not installed: the reports are written as .docx only.")
+    oslo = "samples/oslo-kommune-2020.xlsx"
+    run("validate", oslo)
+    run("report", oslo, "-o", str(out / "oslo-kommune-2020.docx"), *pdf)
+
+    fjordvik = "samples/fjordvik"
+    run("validate", fjordvik, "--annotate", str(out / "tilbakemelding"), ok=(0, 1))
+    run("consolidate", fjordvik, "--member", f"{fjordvik}/member.xlsx", "-o", str(out / "fjordvik-samlet.xlsx"))
+    run("report", str(out / "fjordvik-samlet.xlsx"), "-o", str(out / "fjordvik-kommune-2020.docx"), *pdf)
+    print(f"\nDone. See {out}/")
+
+
+if __name__ == "__main__":
+    main()

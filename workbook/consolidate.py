@@ -113,18 +113,22 @@ def consolidate(paths: Iterable[Path | str], *, member: Path | str | None = None
     member_result = None
     if member is not None:
         (member_result,) = validate_paths([member], jobs=1, keep_documents=True)
-        if not member_result.valid:
-            raise ConsolidationError(text("consolidate.member_invalid", file=member_result.file,
-                                          errors=len(member_result.errors)))
     member_path = Path(member).resolve() if member is not None else None
     results = [r for r in validate_paths(list(paths), jobs=jobs, keep_documents=True)
                if member_path is None or Path(r.file).resolve() != member_path]
-    reference = member_result or next((r for r in results if r.valid), None)
+    return combine(results, member_result)
+
+
+def combine(results: list[FileResult], member: FileResult | None = None) -> Consolidation:
+    """Combine validated workbooks (read with their documents) into one consolidated form."""
+    if member is not None and not member.valid:
+        raise ConsolidationError(text("consolidate.member_invalid", file=member.file, errors=len(member.errors)))
+    reference = member or next((r for r in results if r.valid), None)
     if reference is None:
         raise ConsolidationError(text("consolidate.nothing_valid"))
     form = load_form(reference.metadata["form_id"], reference.metadata["form_version"])
     year = reference.metadata["reporting_year"]
-    outcome = Consolidation(form=form, document={}, member=member_result)
+    outcome = Consolidation(form=form, document={}, member=member)
     newest: dict[str, FileResult] = {}
     for result in results:
         if not result.valid:
@@ -148,8 +152,8 @@ def consolidate(paths: Iterable[Path | str], *, member: Path | str | None = None
             outcome.superseded.append(Superseded(result, kept))
     outcome.agencies = sorted(newest.values(), key=lambda r: agency_name(r).casefold())
     agencies = [(agency_name(r), (r.document or {}).get("data", {})) for r in outcome.agencies]
-    member_data = (member_result.document or {}).get("data") if member_result else None
-    member_name = agency_name(member_result) if member_result else None
+    member_data = (member.document or {}).get("data") if member else None
+    member_name = agency_name(member) if member else None
     sum_keys = [f.key for f in form.questions() if f.consolidate == "sum"]
     text_keys = [f.key for f in form.questions() if f.consolidate == "text"]
     outcome.figures = [(name, {k: d.get(k) for k in sum_keys}) for name, d in agencies]
@@ -157,10 +161,8 @@ def consolidate(paths: Iterable[Path | str], *, member: Path | str | None = None
     data = _combine(form, member_data, agencies, member_name)
     outcome.sums = {k: data[k] for k in sum_keys}
     outcome.member_figures = {k: (member_data or {}).get(k) for k in sum_keys}
-    meta = (member_result or reference).metadata
     outcome.document = canonical({"form_id": form.form_id, "form_version": form.form_version,
-                                  "reporting_year": year,
-                                  "agency": meta.get("agency") if member_result else None,
+                                  "reporting_year": year, "agency": member.metadata.get("agency") if member else None,
                                   "data": data}, form)
     return outcome
 

@@ -271,16 +271,42 @@ def _finish_memory(sampler: Any) -> tuple[float | None, float | None]:
     return None, None
 
 
+def _busy_cores(seconds: float = 1.0) -> float | None:
+    """How many cores other processes keep busy while this one sleeps (Linux: /proc/stat), else None."""
+    def sample() -> tuple[int, int]:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        return sum(fields), fields[3] + fields[4]  # all, idle + iowait
+
+    try:
+        total0, idle0 = sample()
+        time.sleep(seconds)
+        total1, idle1 = sample()
+    except (OSError, ValueError, IndexError):
+        return None
+    return (os.cpu_count() or 1) * (1 - (idle1 - idle0) / max(1, total1 - total0))
+
+
+def _cpu_seconds() -> float:
+    """CPU time (user + system) of this process and its finished children."""
+    if resource is None:
+        times = os.times()
+        return times.user + times.system + times.children_user + times.children_system
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 # --- measurements (each run in its own process: `--_measure KIND`) --------------------------------
 def measure_ours(files: list[str], jobs: int) -> dict[str, Any]:
     from workbook.validate import validate_paths
 
     sampler = _start_memory()
+    cpu = _cpu_seconds()
     start = time.perf_counter()
     results = validate_paths(files, jobs=jobs)
     seconds = time.perf_counter() - start
+    cpu = _cpu_seconds() - cpu
     parent, workers = _finish_memory(sampler)
-    return {"seconds": seconds, "files": len(results), "valid": sum(r.valid for r in results),
+    return {"seconds": seconds, "cpu": cpu, "files": len(results), "valid": sum(r.valid for r in results),
             "problems": sum(len(r.problems) for r in results), "internal": sum(
                 any(p.code == "internal-error" for p in r.problems) for r in results),
             "parent_mib": parent, "workers_mib": workers if jobs > 1 and len(files) >= 8 else None}
@@ -306,7 +332,7 @@ def plain_read(path: str, form: Any, by_label: dict[str, dict[str, str]]) -> dic
     from openpyxl.utils.cell import range_boundaries
 
     wb = openpyxl.load_workbook(path, data_only=False)
-    tables = {name: (ws, table) for ws in wb.worksheets for name, table in ws.tables.items()}
+    tables = {name: (ws, ws.tables[name]) for ws in wb.worksheets for name in ws.tables}
     doc: dict[str, Any] = {}
     for key in ("form_id", "form_version", "reporting_year", "agency"):
         for sheet, coord in wb.defined_names[key].destinations:
@@ -349,6 +375,7 @@ def measure_plain(files: list[str]) -> dict[str, Any]:
     sampler = _start_memory()
     read_s = check_s = 0.0
     valid = errors = 0
+    cpu = _cpu_seconds()
     start = time.perf_counter()
     for path in files:
         t0 = time.perf_counter()
@@ -362,8 +389,9 @@ def measure_plain(files: list[str]) -> dict[str, Any]:
         valid += ok
         errors += len(validator.errors)
     seconds = time.perf_counter() - start
+    cpu = _cpu_seconds() - cpu
     parent, _ = _finish_memory(sampler)
-    return {"seconds": seconds, "files": len(files), "valid": valid, "problems": errors,
+    return {"seconds": seconds, "cpu": cpu, "files": len(files), "valid": valid, "problems": errors,
             "read_seconds": read_s, "check_seconds": check_s, "parent_mib": parent, "workers_mib": None}
 
 
@@ -374,9 +402,11 @@ def run_measurement(kind: str, files: list[Path], jobs: int) -> dict[str, Any]:
         listing = handle.name
     try:
         out = subprocess.run([sys.executable, str(HERE), "--_measure", kind, "--_files", listing,
-                              "--jobs", str(jobs)], check=True, capture_output=True, text=True)
+                              "--jobs", str(jobs)], capture_output=True, text=True)
     finally:
         os.unlink(listing)
+    if out.returncode:
+        sys.exit(f"the {kind} measurement failed:\n{out.stderr}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -418,14 +448,12 @@ def machine() -> list[tuple[str, str]]:
                 break
     except OSError:
         pass
-    import cerberus
-    import openpyxl
-    import python_calamine
+    from importlib.metadata import version
 
     return [("platform", platform.platform()), ("cpu", cpu), ("cores (os.cpu_count)", str(os.cpu_count())),
             ("RAM", ram), ("python", platform.python_version()),
-            ("libraries", f"python-calamine {getattr(python_calamine, '__version__', '?')}, "
-                          f"openpyxl {openpyxl.__version__}, Cerberus {cerberus.__version__}")]
+            ("libraries", ", ".join(f"{name} {version(name)}" for name in
+                                             ("python-calamine", "openpyxl", "Cerberus", "XlsxWriter")))]
 
 
 def _mib(value: float | None) -> str:
@@ -436,7 +464,7 @@ def row(name: str, m: dict[str, Any], extrapolate_to: int | None = None) -> list
     per = m["seconds"] / m["files"]
     total = f"{m['seconds']:.2f} s" + (f" (~{per * extrapolate_to:.0f} s for {extrapolate_to})"
                                       if extrapolate_to else "")
-    return [name, str(m["files"]), total, f"{1000 * per:.1f}", f"{1 / per:.0f}",
+    return [name, str(m["files"]), total, f"{1000 * per:.1f}", f"{1000 * m['cpu'] / m['files']:.1f}", f"{1 / per:.0f}",
             _mib(m["parent_mib"]), _mib(m["workers_mib"]), f"{m['valid']}/{m['files']}"]
 
 
@@ -449,7 +477,7 @@ def print_table(headers: list[str], rows: list[list[str]]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=1000, help="workbooks to validate (default 1000)")
-    parser.add_argument("--plain-n", type=int, default=100, help="workbooks for the plain approach (default 100)")
+    parser.add_argument("--plain-n", type=int, default=100, help="workbooks for the plain approach (default 100; 0 skips it)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="processes (default: every core)")
     parser.add_argument("--seed", type=int, default=2020)
     parser.add_argument("--workdir", type=Path, help="where the workbooks are made and cached "
@@ -479,22 +507,28 @@ def main() -> None:
     print_table(["machine", ""], [list(item) for item in machine()])
     print()
 
+    busy = _busy_cores()
+    if busy is not None and busy > 0.3:
+        print(f"WARNING: other processes keep {busy:.1f} of {os.cpu_count()} cores busy: wall times suffer "
+              "(the CPU column less so). Rerun on a quiet machine for figures to publish.\n")
     quarter = max(8, args.n // 4)
     runs: list[list[str]] = []
     main_run = run_measurement("ours", files, args.jobs)
     runs.append(row(f"ours, jobs={args.jobs}", main_run))
     runs.append(row(f"ours, jobs={args.jobs}, N/4", run_measurement("ours", files[:quarter], args.jobs)))
     runs.append(row("ours, jobs=1, N/4", run_measurement("ours", files[:quarter], 1)))
-    plain = run_measurement("plain", files[:args.plain_n], 1)
-    runs.append(row("plain (openpyxl + Cerberus), jobs=1", plain, extrapolate_to=args.n))
-    print_table(["run", "files", "wall time", "ms/workbook", "workbooks/s", "peak RSS parent",
+    plain = run_measurement("plain", files[:args.plain_n], 1) if args.plain_n > 0 else None
+    if plain:
+        runs.append(row("plain (openpyxl + Cerberus), jobs=1", plain, extrapolate_to=args.n))
+    print_table(["run", "files", "wall time", "ms/workbook", "CPU ms/workbook", "workbooks/s", "peak RSS parent",
                  "peak RSS per worker", "valid"], runs)
     rate = main_run["files"] / main_run["seconds"]
-    plain_rate = plain["files"] / plain["seconds"]
     print(f"\nours: {rate:.0f} workbooks/s on {args.jobs} processes "
-          f"({'meets' if rate >= 200 else 'BELOW'} the target of 200/s); {rate / plain_rate:.0f}x the plain approach.")
-    print(f"plain approach split: openpyxl read {1000 * plain['read_seconds'] / plain['files']:.1f} ms, "
-          f"Cerberus {1000 * plain['check_seconds'] / plain['files']:.1f} ms per workbook.")
+          f"({'meets' if rate >= 200 else 'BELOW'} the target of 200/s)"
+          + (f"; {rate * plain['seconds'] / plain['files']:.0f}x the plain approach." if plain else "."))
+    if plain:
+        print(f"plain approach split: openpyxl read {1000 * plain['read_seconds'] / plain['files']:.1f} ms, "
+              f"Cerberus {1000 * plain['check_seconds'] / plain['files']:.1f} ms per workbook.")
     if main_run["internal"]:
         print(f"WARNING: {main_run['internal']} files ended in internal-error.")
     print("Peak RSS is the largest resident size reached (parent: the process calling validate_paths; "

@@ -39,11 +39,6 @@ ACCENT = RGBColor(0x1F, 0x4E, 0x5F)
 HEADER_FILL = "DCE6EA"
 TEXT_WIDTH_MM = 160  # A4 (210 mm) less 25 mm margins on each side
 
-EHN_QUOTE = (
-    "“Å stille etiske- og sosiale krav i offentlige anskaffelser er nødvendig for å fremme "
-    "anstendige arbeids- og miljøforhold. Det vil også styrke prinsippet om likebehandling, som er "
-    "en forutsetning for velfungerende og effektive markeder.”"
-)
 TO_READERS = (
     "Offentlig sektor er landets største kunde og forbruker. Med dette følger stor innkjøpsmakt og "
     "et stort ansvar. Gjennom forvaltningen av fellesskapets ressurser bør offentlige virksomheter "
@@ -76,6 +71,8 @@ TABLE_HEADING = ("Tabelloverskrift", "TableHeading")
 LOGO = ("Logo", "Logo")
 COVER_LINE = ("Forside undertittel", "CoverLine")
 SPACER = ("Avstand etter tabell", "TableSpacer")
+#: The alt-text title that marks the form's tables; the report fits their columns to the text.
+FORM_TABLE_CAPTION = "Skjematabell"
 
 
 # --- Document set-up ------------------------------------------------------------------------
@@ -264,7 +261,9 @@ def title_page(doc: DocxDocument) -> None:
 
 
 def to_readers(doc: DocxDocument) -> None:
-    para(doc, EHN_QUOTE, "Quote")
+    para(doc, "{%p if quote.show %}")
+    para(doc, "{{ quote.text }}", "Quote")
+    para(doc, "{%p endif %}")
     para(doc, "Til lesere av rapporten", "Heading 1")
     for text in TO_READERS:
         para(doc, text)
@@ -310,6 +309,9 @@ def generic_table(doc: DocxDocument) -> None:
         body[1].add_paragraph(text, style)
     _tag_row(table, 3, "{%tr endfor %}")
     _full_width(table, autofit=True)
+    caption = OxmlElement("w:tblCaption")
+    caption.set(qn("w:val"), FORM_TABLE_CAPTION)
+    table._tbl.tblPr.append(caption)
     for row in table.rows:  # widths are the loop's: let Word fit them to the text
         for tc in row._tr.tc_lst:
             tc_w = tc.tcPr.find(qn("w:tcW")) if tc.tcPr is not None else None
@@ -359,8 +361,6 @@ def question_items(doc: DocxDocument) -> None:
     para(doc, "{%p endif %}")
     para(doc, "{%p if q.is_text %}")
     blocks(doc, "q.blocks", "Normal")
-    para(doc, "{%p elif q.is_quote %}")
-    para(doc, "{{ q.text }}", "Quote")
     para(doc, "{%p elif q.is_contact %}")
     para(doc, "{{ q.contact.heading }}", QUESTION[0])
     para(doc, "{%p for line in q.contact.lines %}")
@@ -430,8 +430,10 @@ def _page_field(paragraph: object) -> None:
 def footer(doc: DocxDocument) -> None:
     section = doc.sections[0]
     paragraph = section.footer.paragraphs[0]
-    paragraph.style = doc.styles["Footer"]
-    paragraph.paragraph_format.tab_stops.add_tab_stop(Mm(TEXT_WIDTH_MM), WD_TAB_ALIGNMENT.RIGHT)
+    style = doc.styles["Footer"]
+    style.paragraph_format.tab_stops.clear_all()
+    style.paragraph_format.tab_stops.add_tab_stop(Mm(TEXT_WIDTH_MM), WD_TAB_ALIGNMENT.RIGHT)
+    paragraph.style = style
     run = paragraph.add_run("Medlemsrapportering {{ reporting_year }} – {{ org_name }}\tSide ")
     run.font.size = Pt(9)
     _page_field(paragraph)

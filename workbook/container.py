@@ -25,11 +25,15 @@ NS_CUSTOM = "{http://schemas.openxmlformats.org/officeDocument/2006/custom-prope
 #: Refuse files that unpack to more than this (a filled form is well under 1 MB unpacked).
 MAX_UNPACKED_BYTES = 64 * 1024 * 1024
 MAX_ENTRIES = 2000
+#: How much of each XML part is looked at for a DOCTYPE (it must come before the first element).
+DOCTYPE_SCAN_BYTES = 4096
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED_MARK = "EncryptionInfo".encode("utf-16-le")
 _REF = re.compile(r"^(?:(?:'((?:[^']|'')+)'|([^'!]+))!)?\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?$")
 _FORMULA_CELL = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,3}\d+)"[^>]*(?<!/)>(?:(?!</c>).){0,200}?<f[ >/]', re.S)
+_ERROR_CELL = re.compile(
+    rb'<c\b(?=[^>]*\bt="e")[^>]*?\br="([A-Z]{1,3}\d+)"[^>]*(?<!/)>(?:(?!</c>).){0,200}?<v>([^<]*)</v>', re.S)
 
 
 class ContainerProblem(Exception):
@@ -80,6 +84,16 @@ class Container:
         if b"<f" not in data:
             return set()
         return {m.group(1).decode() for m in _FORMULA_CELL.finditer(data)}
+
+    def error_cells(self, sheet: str) -> dict[str, str]:
+        """Cells (``B5``) of one sheet that hold an error value such as ``#N/A``, with that value
+        (value readers give them as empty)."""
+        if self.zip is None or sheet not in self.sheet_parts:
+            return {}
+        data = self.zip.read(self.sheet_parts[sheet])
+        if b't="e"' not in data:
+            return {}
+        return {m.group(1).decode(): m.group(2).decode("utf-8", "replace") for m in _ERROR_CELL.finditer(data)}
 
     def close(self) -> None:
         if self.zip is not None:
@@ -160,6 +174,21 @@ def _rels(archive: zipfile.ZipFile, part: str) -> dict[str, str]:
     return targets
 
 
+def _refuse_doctypes(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> None:
+    """No office suite writes a DOCTYPE: one in any XML part (where entity bombs live) is refused,
+    also in the parts that the value reader, not defusedxml, parses (shared strings, sheets)."""
+    for info in infos:
+        if not info.filename.endswith((".xml", ".rels", ".vml")) or info.is_dir():
+            continue
+        try:
+            with archive.open(info) as handle:
+                head = handle.read(DOCTYPE_SCAN_BYTES)
+        except Exception as error:  # zlib errors, CRC errors, unsupported compression
+            raise ContainerProblem("file-corrupt", f"{info.filename}: {error}") from None
+        if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+            raise ContainerProblem("file-xml-forbidden", info.filename)
+
+
 def open_container(path: Path) -> Container:
     """Check and open a workbook file; raise :class:`ContainerProblem` if it cannot be read safely."""
     path = Path(path)
@@ -182,6 +211,7 @@ def _read_structure(path: Path, archive: zipfile.ZipFile) -> Container:
         raise ContainerProblem("file-too-large", f"{unpacked // (1024 * 1024)} MB")
     if "xl/workbook.xml" not in archive.NameToInfo:
         raise ContainerProblem("file-not-workbook", "no xl/workbook.xml")
+    _refuse_doctypes(archive, infos)
     book = _xml(archive, "xl/workbook.xml")
     book_rels = _rels(archive, "xl/workbook.xml")
     sheets: list[str] = []

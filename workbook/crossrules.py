@@ -14,14 +14,17 @@ Finding = tuple[str, dict[str, Any]]
 Check = Callable[[Mapping[str, Any], Mapping[str, Any]], list[Finding]]
 
 
-def _count(values: Mapping[str, Any], table: str) -> int:
+def _count(values: Mapping[str, Any], table: str) -> int | None:
+    """The table's number of rows, or None when the table could not be read (e.g. it was deleted)."""
     rows = values.get(table)
-    return len(rows) if isinstance(rows, list) else 0
+    return len(rows) if isinstance(rows, list) else None
 
 
 def yes_means_rows(params: Mapping[str, Any], values: Mapping[str, Any]) -> list[Finding]:
     """Ja needs at least ``min_rows`` rows in the table; Nei with rows is just as wrong."""
     answer, rows = values.get(params["answer"]), _count(values, params["table"])
+    if rows is None:
+        return []
     if answer is True and rows < params["min_rows"]:
         return [(params["answer"], {"rows": rows, "min_rows": params["min_rows"], "answer_text": "Ja"})]
     if answer is False and rows > 0:
@@ -32,7 +35,7 @@ def yes_means_rows(params: Mapping[str, Any], values: Mapping[str, Any]) -> list
 def yes_requires_rows(params: Mapping[str, Any], values: Mapping[str, Any]) -> list[Finding]:
     """Ja needs at least ``min_rows`` rows in the table; Nei asks nothing of it."""
     rows = _count(values, params["table"])
-    if values.get(params["answer"]) is True and rows < params["min_rows"]:
+    if rows is not None and values.get(params["answer"]) is True and rows < params["min_rows"]:
         return [(params["answer"], {"rows": rows, "min_rows": params["min_rows"]})]
     return []
 

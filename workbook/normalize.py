@@ -16,6 +16,7 @@ Outcome = tuple[Any, "str | None"]
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009\u2007]+")
 _CURRENCY = re.compile(r"(?i)^(?:nok|kr\.?)\s*|\s*(?:nok|kr\.?|kroner|,-|,00|\.-)$")
 _DOT_THOUSANDS = re.compile(r"^-?\d{1,3}(?:\.\d{3})+$")
+_SPACE_THOUSANDS = re.compile(r"^[-+]?\d{1,3}(?: \d{3})+(?:[.,]\d+)?$")
 _INTEGER = re.compile(r"^[-+]?\d+$")
 _DECIMAL = re.compile(r"^[-+]?\d+[.,]\d+$")
 
@@ -32,8 +33,8 @@ def to_text(value: Any) -> Outcome:
     """Text as typed, without surrounding white space; numbers and dates as a person reads them."""
     if is_empty(value):
         return None, None
-    if isinstance(value, str):
-        return value.strip(), None
+    if isinstance(value, str):  # one kind of line break, whichever program saved the file
+        return value.replace("\r\n", "\n").replace("\r", "\n").strip(), None
     if isinstance(value, bool):
         return ("Ja" if value else "Nei"), None
     if isinstance(value, float) and value.is_integer():
@@ -61,7 +62,9 @@ def to_int(value: Any) -> Outcome:
         return value, "date-not-number"
     typed = str(value)
     compact = _CURRENCY.sub("", _SPACES.sub(" ", typed).strip()).strip()
-    compact = _SPACES.sub("", compact)
+    if " " in compact and not _SPACE_THOUSANDS.match(compact):  # "1 2" is two numbers, not 12
+        return typed.strip(), "not-a-number"
+    compact = compact.replace(" ", "")
     if _DOT_THOUSANDS.match(compact):
         compact = compact.replace(".", "")
     if _INTEGER.match(compact):

@@ -8,6 +8,7 @@ what is wrong and how to fix it.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -42,12 +43,16 @@ class Problem:
 
 def shown(value: Any) -> str | None:
     """A value as read, for messages: short, one line."""
-    if value is None or value == "":
+    if value is None or value == "" or value == []:  # an empty table or choice list: nothing was read
         return None
     if isinstance(value, bool):
         return text("workbook.answer_yes") if value else text("workbook.answer_no")
     if isinstance(value, float) and value.is_integer():
         value = int(value)
+    if isinstance(value, dt.datetime) and value.time() == dt.time(0, 0):
+        value = value.date()
+    if isinstance(value, (dt.date, dt.datetime)):  # as Norwegians write dates, not 2024-03-05
+        value = value.strftime("%d.%m.%Y %H:%M" if isinstance(value, dt.datetime) else "%d.%m.%Y")
     result = str(value).replace("\n", " ⏎ ")
     return result if len(result) <= 80 else result[:77] + "…"
 

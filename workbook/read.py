@@ -8,6 +8,7 @@ Values come from python-calamine (fast); names, tables and formulas from the con
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 from workbook.container import Area, Container, ContainerProblem, Table, open_container
 from workbook.errors import UnknownFormError
 from workbook.form import AGENCY_COLUMN_KEY, Field, Form, available_forms, load_form
+from workbook.messages import text
 from workbook.normalize import is_chosen, is_empty, normalise, to_int, to_text
 from workbook.problems import ERROR, WARNING, Problem, make
 
@@ -82,6 +84,7 @@ class _Reader:
         self.book: Any = None
         self.grids: dict[str, Grid] = {}
         self.formulas: dict[str, set[str]] = {}
+        self.errors: dict[str, dict[str, str]] = {}
         self.known: dict[str, set[tuple[int, int]]] = {}
         self.tables_read: list[tuple[Field, Table]] = []
 
@@ -94,10 +97,11 @@ class _Reader:
         if sheet not in self.grids:
             try:
                 self.grids[sheet] = self.book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-            except python_calamine.CalamineError:
-                return None
+            except python_calamine.CalamineError as error:  # the sheet is listed but cannot be parsed
+                raise ContainerProblem("file-corrupt", f"{sheet}: {error}") from None
             assert self.container is not None
             self.formulas[sheet] = self.container.formula_cells(sheet)
+            self.errors[sheet] = self.container.error_cells(sheet)
             self.known.setdefault(sheet, set())
         return self.grids[sheet]
 
@@ -105,7 +109,9 @@ class _Reader:
         grid = self.grids.get(sheet) or []
         if row < len(grid) and col < len(grid[row]):
             value = grid[row][col]
-            return None if value == "" else value
+            if value == "":  # an error value such as #N/A also comes as "": tell it apart
+                return self.errors.get(sheet, {}).get(_cell(row, col))
+            return value
         return None
 
     def read_cell(self, sheet: str, row: int, col: int, kind: str, allowed: tuple[str, ...],
@@ -120,6 +126,10 @@ class _Reader:
         if cell in self.formulas.get(sheet, ()):
             self.sub.unreadable.add(path)
             self.problem("formula", value=raw, **common)
+            return raw
+        if cell in self.errors.get(sheet, ()):
+            self.sub.unreadable.add(path)
+            self.problem("error-value", value=raw, **common)
             return raw
         value, code = is_chosen(raw) if kind == "option" else normalise(kind, raw, allowed)
         if code == "not-allowed":  # left to the rules, which know the allowed values
@@ -155,6 +165,7 @@ class _Reader:
             value = None
             if area is not None and area.sheet in self.container.sheets and self.grid(area.sheet) is not None:
                 value = self.raw(area.sheet, area.first_row, area.first_col)
+                self.sub.places[(key,)] = (area.sheet, _cell(area.first_row, area.first_col), None)
             if is_empty(value):
                 value = self.container.properties.get(key)
             found[key] = value
@@ -174,42 +185,65 @@ class _Reader:
             self.problem("form-version-unknown" if known_id else "file-not-form",
                          form_id=form_id, form_version=version or "")
             return None
+        if year_problem:  # said so, not read as a missing year
+            sheet, cell, _ = self.sub.place(("reporting_year",))
+            self.sub.unreadable.add(("reporting_year",))
+            self.problem(year_problem, sheet=sheet, cell=cell, key="reporting_year",
+                         label=form.field("reporting_year").label, value=found["reporting_year"])
         return form
 
     def read(self) -> Submission:
         if not self.open():
             return self.sub
         try:
-            form = self.metadata()
-            if form is None:
-                return self.sub
-            self.sub.form = form
-            missing_sheets = [s.sheet for s in form.sections if s.sheet not in self.container.sheets]  # type: ignore[union-attr]
-            for sheet in missing_sheets:
-                self.problem("sheet-missing", severity=WARNING, sheet=sheet)
-            for field_ in form.questions():
-                if field_.is_table:
-                    self.read_table(field_)
-                elif field_.kind == "choices":
-                    self.read_choices(field_)
-                else:
-                    self.read_single(field_)
-            self.read_extra_tables(form)
-            for field_, table in self.tables_read:
-                self._check_below(field_, table)
-            self.report_stray(form)
+            self._read_form()
+        except ContainerProblem as trouble:  # a damaged sheet: the file as a whole cannot be read
+            self.sub = Submission(file=self.file, metadata=self.sub.metadata, saved_at=self.sub.saved_at)
+            self.problem(trouble.code, detail=trouble.detail)
         finally:
             self.container.close()  # type: ignore[union-attr]
             if self.book is not None:
                 self.book.close()
         return self.sub
 
+    def _read_form(self) -> None:
+        assert self.container is not None
+        form = self.metadata()
+        if form is None:
+            return
+        self.sub.form = form
+        for section in form.sections:
+            if section.sheet not in self.container.sheets and not all(map(self._found, section.fields)):
+                self.problem("sheet-missing", severity=WARNING, sheet=section.sheet)
+        for field_ in form.questions():
+            if field_.is_table:
+                self.read_table(field_)
+            elif field_.kind == "choices":
+                self.read_choices(field_)
+            else:
+                self.read_single(field_)
+        self.read_extra_tables(form)
+        for field_, table in self.tables_read:
+            self._check_below(field_, table)
+        self.report_stray(form)
+
+    def _found(self, field_: Field) -> bool:
+        """Whether the field's name (or table) points at a sheet of the workbook, e.g. a renamed one."""
+        assert self.container is not None
+        where = self.container.tables.get(field_.key) if field_.is_table else self.container.names.get(field_.key)
+        sheet = where.area.sheet if isinstance(where, Table) else where.sheet if where else None
+        return sheet in self.container.sheets
+
+    def _section_sheet(self, field_: Field) -> str | None:
+        return self.sub.form.section_of(field_.key).sheet if self.sub.form is not None else None
+
     def area_of(self, field_: Field) -> Area | None:
         assert self.container is not None
         area = self.container.names.get(field_.key)
         if area is None or area.sheet not in self.container.sheets or self.grid(area.sheet) is None:
             self.sub.unreadable.add((field_.key,))
-            self.problem("name-missing", key=field_.key, label=field_.label)
+            self.problem("name-missing", sheet=self._section_sheet(field_), key=field_.key, label=field_.label,
+                         name=field_.key)
             return None
         return area
 
@@ -252,7 +286,8 @@ class _Reader:
         table = self.container.tables.get(field_.key)
         if table is None or table.area.sheet not in self.container.sheets or self.grid(table.area.sheet) is None:
             self.sub.unreadable.add((field_.key,))
-            self.problem("table-missing", key=field_.key, label=field_.label)
+            self.problem("table-missing", sheet=self._section_sheet(field_), key=field_.key, label=field_.label,
+                         name=field_.key)
             return None
         return table
 
@@ -302,6 +337,9 @@ class _Reader:
                 continue
             for record in rows:
                 record.setdefault(column.key, None)
+        for index in range(len(rows)):  # a missing column is reported once, not as empty in every row
+            self.sub.unreadable.update((field_.key, index, column.key) for column in field_.columns
+                                       if column.key not in present and not column.consolidated_only)
         self.sub.data[field_.key] = rows
         self.tables_read.append((field_, table))
 
@@ -337,20 +375,40 @@ class _Reader:
             self.sub.extra_tables[name] = rows
 
     def report_stray(self, form: Form) -> None:
-        """Values typed where nothing reads them: reported as warnings, never dropped silently."""
+        """Values typed where nothing reads them: reported as warnings, never dropped silently.
+
+        Every sheet a section's questions were found on is looked at (a sheet renamed in Excel keeps
+        its names); the form's own labels and help texts are not typed values, wherever they stand.
+        """
+        own_texts = _form_texts(form)
+        sheets: list[str] = []
         for section in form.sections:
-            grid = self.grids.get(section.sheet)
+            found = [self.sub.places[(f.key,)][0] for f in section.fields if (f.key,) in self.sub.places]
+            sheets.extend(s for s in [section.sheet, *found] if s not in sheets)
+        for sheet in sheets:
+            grid = self.grids.get(sheet)
             if grid is None:
                 continue
-            known = self.known.get(section.sheet, set())
+            known = self.known.get(sheet, set())
             for row, values in enumerate(grid):
                 if row < 3:
                     continue
                 for col, value in enumerate(values):
-                    if (row, col) in known or is_empty(value):
+                    value = self.raw(sheet, row, col) if value == "" else value
+                    if (row, col) in known or is_empty(value) or value in own_texts:
                         continue
-                    self.problem("stray-value", severity=WARNING, sheet=section.sheet, cell=_cell(row, col),
+                    self.problem("stray-value", severity=WARNING, sheet=sheet, cell=_cell(row, col),
                                  value=value)
+
+
+@functools.lru_cache(maxsize=None)
+def _form_texts(form: Form) -> frozenset[str]:
+    """The labels and help texts the generator writes beside the input cells."""
+    texts = {text("workbook.choices_intro")}
+    for field_ in form.questions():
+        for item in (field_, *field_.columns):
+            texts |= {item.label, item.label + REQUIRED_MARK, item.help}
+    return frozenset(texts)
 
 
 def read_workbook(path: Path | str, display: str | None = None) -> Submission:

@@ -1,0 +1,250 @@
+"""A marked copy of a workbook for the agency: ``workbook validate --annotate DIR``.
+
+The copy (``<stem>-tilbakemelding.xlsx``; the original is never touched) gets a first sheet
+«Tilbakemelding» listing every problem with a link to its cell, and each bad cell a red (error) or
+amber (warning) highlight and a comment holding its messages (the list gives each message without
+its «Arket «X», celle B5 (…):» start, which its columns show). The reader reads only the form's
+sheets, defined names and tables, so the copy reads and validates like the original: the agency
+fixes it and sends it back.
+
+The highlight is conditional formatting, not the cell's own style, so the cell keeps its fill,
+border, number format and unlocked state, and annotating an annotated copy again can remove the
+old marks exactly (with the old list and the old comments) before adding the new ones.
+
+openpyxl (normal mode) keeps what the form relies on: tables, data validations, defined names,
+print titles, sheet protection, the hidden ``_skjema`` sheet and the custom properties. It drops
+the extended properties (``docProps/app.xml``: company) and stamps the save time as modified;
+nothing reads those.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from openpyxl import load_workbook
+from openpyxl.cell.cell import MergedCell
+from openpyxl.comments import Comment
+from openpyxl.formatting.formatting import ConditionalFormattingList
+from openpyxl.formatting.rule import Rule
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles.differential import DifferentialStyle
+from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.hyperlink import Hyperlink
+from openpyxl.worksheet.worksheet import Worksheet
+
+from workbook.errors import UnknownFormError
+from workbook.form import Form, load_form
+from workbook.generate import quote_sheet
+from workbook.messages import text
+from workbook.problems import ERROR, WARNING, Problem, where
+
+#: (fill, line) colours of a marked cell and of its severity on the list
+COLOURS = {ERROR: ("FFC7CE", "C00000"), WARNING: ("FFC000", "9C5700")}
+#: the condition of our highlight rules: always true (LibreOffice saves it as 1)
+MARK_FORMULA = "TRUE"
+MARK_FORMULAS = (["TRUE"], ["1"], ["TRUE()"])
+HEADER_ROW = 7
+#: (width in characters) of Nr, Alvorlighet, Ark, Celle, Spørsmål/felt, Melding
+WIDTHS = (5, 12, 28, 8, 50, 75)
+COMMENT_WIDTH = 360  # pixels; about 55 characters a line
+LINE_HEIGHT = 15
+FONT = "Calibri"  # as the form's sheets
+
+
+def target_path(source: Path, folder: Path) -> Path:
+    """Where the marked copy of ``source`` goes."""
+    return Path(folder) / f"{Path(source).stem}{text('annotate.file_suffix')}.xlsx"
+
+
+def annotate_file(source: Path, problems: list[Problem], folder: Path, *, today: date | None = None) -> Path:
+    """Write the marked copy of ``source`` into ``folder`` (created; an old copy is replaced).
+
+    Problems with a sheet and cell are marked there; every problem is listed on the first sheet.
+    Returns the copy's path. The source is only read, even when ``folder`` is its own folder.
+    """
+    source, target = Path(source), target_path(source, folder)
+    if target.resolve() == source.resolve():
+        raise ValueError(f"the marked copy would overwrite {source}")
+    book = load_workbook(source)
+    _remove_old_marks(book)
+    form = _form_of(book)
+    _mark_cells(book, problems)
+    _feedback_sheet(book, problems, source.name, form, today or date.today())
+    target.parent.mkdir(parents=True, exist_ok=True)
+    part = target.with_name(target.name + ".part")
+    try:
+        book.save(part)
+        part.replace(target)
+    finally:
+        part.unlink(missing_ok=True)
+    return target
+
+
+# --- the marks on the form's sheets --------------------------------------------------------------
+def _mark_rule(severity: str) -> Rule:
+    fill, line = COLOURS[severity]
+    side = Side(style="thin", color=line)
+    style = DifferentialStyle(fill=PatternFill(fill_type="solid", start_color=fill, end_color=fill),
+                              border=Border(left=side, right=side, top=side, bottom=side))
+    return Rule(type="expression", formula=[MARK_FORMULA], dxf=style, stopIfTrue=True)
+
+
+def _is_mark(rule: Rule) -> bool:
+    """One of our highlight rules, also after a save by Excel or LibreOffice (which keep only one colour)."""
+    fill = rule.dxf.fill if rule.dxf is not None else None
+    colours = {str(getattr(getattr(fill, side, None), "rgb", ""))[-6:] for side in ("fgColor", "bgColor")}
+    return rule.formula in MARK_FORMULAS and bool(colours & {fill for fill, _ in COLOURS.values()})
+
+
+def _is_ours(comment: Comment | None) -> bool:
+    """One of our comments: by its author, or (LibreOffice drops authors) by how it starts."""
+    if comment is None:
+        return False
+    starts = tuple(text(f"annotate.severity_{severity}") + ": " for severity in COLOURS)
+    return comment.author == text("annotate.comment_author") or comment.text.startswith(starts)
+
+
+def _remove_old_marks(book: Workbook) -> None:
+    """A copy annotated before: drop its list, highlights and comments."""
+    if text("annotate.sheet") in book.sheetnames:
+        book.remove(book[text("annotate.sheet")])
+    for ws in book.worksheets:
+        kept = ConditionalFormattingList()
+        for formatting in ws.conditional_formatting:
+            for rule in formatting.rules:
+                if not _is_mark(rule):
+                    kept.add(str(formatting.sqref), rule)
+        ws.conditional_formatting = kept
+        for cell in list(ws._cells.values()):  # the existing cells only (iter_rows would create cells)
+            if _is_ours(cell.comment):
+                cell.comment = None
+
+
+def _mark_cells(book: Workbook, problems: list[Problem]) -> None:
+    """Highlight each problem's cell (the worst severity wins) and comment it with its messages."""
+    found: dict[tuple[str, str], list[Problem]] = {}
+    for problem in problems:
+        if problem.sheet and problem.cell and problem.sheet in book.sheetnames:
+            found.setdefault((problem.sheet, problem.cell), []).append(problem)
+    by_rule: dict[tuple[str, str], list[str]] = {}
+    for (sheet, ref), items in found.items():
+        cell = book[sheet][ref]
+        if isinstance(cell, MergedCell):
+            continue
+        severity = ERROR if any(p.is_error for p in items) else WARNING
+        by_rule.setdefault((sheet, severity), []).append(ref)
+        body = "\n\n".join(f"{text('annotate.severity_' + p.severity)}: {p.message}" for p in items)
+        lines = sum(max(1, math.ceil(len(part) / 55)) for part in body.split("\n"))
+        cell.comment = Comment(body, text("annotate.comment_author"), height=min(600, 20 + lines * 16),
+                               width=COMMENT_WIDTH)
+    for (sheet, severity), refs in by_rule.items():
+        book[sheet].conditional_formatting.add(" ".join(refs), _mark_rule(severity))
+
+
+# --- the list ------------------------------------------------------------------------------------
+def _form_of(book: Workbook) -> Form | None:
+    """The workbook's form (for the questions' labels), as its hidden sheet or properties say."""
+    found: dict[str, Any] = {}
+    for key in ("form_id", "form_version"):
+        name = book.defined_names.get(key)
+        for sheet, ref in (name.destinations if name is not None else ()):
+            if sheet in book.sheetnames:
+                found[key] = book[sheet][ref.replace("$", "")].value
+        if not found.get(key) and key in book.custom_doc_props.names:
+            found[key] = book.custom_doc_props[key].value
+    try:
+        return load_form(str(found.get("form_id")), str(found.get("form_version")))
+    except UnknownFormError:
+        return None
+
+
+def _label(form: Form | None, problem: Problem) -> str:
+    field = form.fields.get(problem.key) if form is not None and problem.key else None
+    if field is None:
+        return problem.key or ""
+    if problem.column:
+        try:
+            return f"{field.label}: {field.column(problem.column).label}"
+        except KeyError:
+            pass
+    return field.label
+
+
+def _what(problem: Problem, label: str) -> str:
+    """The message without its «Arket «X», celle B5 (label): » start, which the list's columns show."""
+    for start in (where(problem.sheet, problem.cell, label), where(problem.sheet, problem.cell, None)):
+        if problem.sheet and problem.message.startswith(start + ": "):
+            rest = problem.message[len(start) + 2:]
+            return rest[:1].upper() + rest[1:]
+    return problem.message
+
+
+def _height(*cells: tuple[str, int]) -> float:
+    """A row height that shows every line of wrapped ``(text, column width)`` cells."""
+    lines = max(sum(max(1, math.ceil(len(part) / (width * 1.15))) for part in value.split("\n"))
+                for value, width in cells)
+    return lines * LINE_HEIGHT + 4
+
+
+def _feedback_sheet(book: Workbook, problems: list[Problem], file_name: str, form: Form | None,
+                    today: date) -> Worksheet:
+    """The list of problems, inserted first and made the sheet the workbook opens on."""
+    ws = book.create_sheet(text("annotate.sheet"), 0)
+    _heading(ws, problems, file_name, today)
+    for number, problem in enumerate(problems, start=1):
+        _problem_row(ws, HEADER_ROW + number, number, problem, _label(form, problem), book.sheetnames)
+    if not problems:
+        ws.cell(HEADER_ROW + 1, 1, text("annotate.none"))
+    ws.freeze_panes = ws.cell(HEADER_ROW + 1, 1)
+    ws.auto_filter.ref = f"A{HEADER_ROW}:F{HEADER_ROW + max(1, len(problems))}"
+    ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+    ws.page_setup.orientation, ws.page_setup.paperSize = "landscape", ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.page_margins.left = ws.page_margins.right = ws.page_margins.top = 0.4
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    book.active = 0
+    for other in book.worksheets:  # one selected tab, else Excel opens with the sheets grouped
+        other.sheet_view.tabSelected = other is ws
+    return ws
+
+
+def _heading(ws: Worksheet, problems: list[Problem], file_name: str, today: date) -> None:
+    errors = sum(p.is_error for p in problems)
+    ws.sheet_properties.tabColor = COLOURS[ERROR if errors else WARNING][1]
+    lines = [(text("annotate.title"), Font(name=FONT, bold=True, size=16)),
+             (text("annotate.file", file=file_name), None),
+             (text("annotate.date", date=today.strftime("%d.%m.%Y")), None),
+             (text("annotate.counts", errors=errors, warnings=len(problems) - errors), Font(name=FONT, bold=True)),
+             (text("annotate.how"), Font(name=FONT, italic=True, color="595959"))]
+    for row, (value, font) in enumerate(lines, start=1):
+        cell = ws.cell(row, 1, value)
+        if font is not None:
+            cell.font = font
+    ws.merge_cells(start_row=len(lines), start_column=1, end_row=len(lines), end_column=len(WIDTHS))
+    ws.cell(len(lines), 1).alignment = Alignment(wrap_text=True, vertical="top")
+    ws.row_dimensions[len(lines)].height = _height((text("annotate.how"), sum(WIDTHS)))
+    header_fill = PatternFill(fill_type="solid", start_color="1F4E79", end_color="1F4E79")
+    for col, (key, width) in enumerate(zip(("number", "severity", "sheet", "cell", "field", "message"), WIDTHS), 1):
+        cell = ws.cell(HEADER_ROW, col, text(f"annotate.col_{key}"))
+        cell.font, cell.fill = Font(name=FONT, bold=True, color="FFFFFF"), header_fill
+        ws.column_dimensions[cell.column_letter].width = width
+
+
+def _problem_row(ws: Worksheet, row: int, number: int, problem: Problem, label: str, sheets: list[str]) -> None:
+    message = _what(problem, label)
+    values = (number, text(f"annotate.severity_{problem.severity}"), problem.sheet or "", problem.cell or "",
+              label, message)
+    for col, value in enumerate(values, start=1):
+        centred = col in (1, 4)
+        ws.cell(row, col, value).alignment = Alignment(wrap_text=not centred, vertical="top",
+                                                       horizontal="center" if centred else None)
+    fill = COLOURS[problem.severity][0]
+    ws.cell(row, 2).fill = PatternFill(fill_type="solid", start_color=fill, end_color=fill)
+    if problem.sheet and problem.cell and problem.sheet in sheets:
+        link = ws.cell(row, 4)
+        link.hyperlink = Hyperlink(ref=link.coordinate, location=f"{quote_sheet(problem.sheet)}!{problem.cell}")
+        link.font = Font(name=FONT, color="0563C1", underline="single")
+    ws.row_dimensions[row].height = _height((message, WIDTHS[5]), (label, WIDTHS[4]), (problem.sheet or "", WIDTHS[2]))

@@ -10,11 +10,16 @@ Fixtures that return a helper (call them in the test):
   cell, found through the workbook's own defined names and tables (tests never hard-code cells);
 - ``libreoffice_roundtrip(path_or_paths, tmpdir)`` the copy (or copies) LibreOffice saves;
 - ``libreoffice_edit(path, out, steps, tmpdir)`` inserts rows / types values in LibreOffice.
+
+``broken_files`` is every broken or hostile file, built once: name -> (path, the one problem code
+it must give). LibreOffice helpers skip the test, saying why, where soffice (or its Python bridge)
+is missing.
 """
 
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import os
 import shutil
@@ -92,24 +97,31 @@ def _replace_in_parts(path: Path, replacements: dict[str, str]) -> None:
     assert path.read_bytes() != data
 
 
-def _cell_of(path: Path, key: str, offset: int = 0) -> tuple[str, str]:
-    """The input cell of a field (``offset`` rows down: the options of a ``choices`` field)."""
+@functools.lru_cache(maxsize=64)
+def _structure(path: str, stamp: tuple[int, int]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The defined names and tables of a workbook file (as it is at ``stamp``: mtime and size)."""
     container = open_container(Path(path))
     try:
-        area = container.names[key]
+        return dict(container.names), dict(container.tables)
     finally:
         container.close()
+
+
+def _names_and_tables(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    info = Path(path).stat()
+    return _structure(str(Path(path).resolve()), (info.st_mtime_ns, info.st_size))
+
+
+def _cell_of(path: Path, key: str, offset: int = 0) -> tuple[str, str]:
+    """The input cell of a field (``offset`` rows down: the options of a ``choices`` field)."""
+    area = _names_and_tables(path)[0][key]
     return area.sheet, xl_rowcol_to_cell(area.first_row + offset, area.first_col)
 
 
 def _table_cell(path: Path, key: str, row: int, column: str, form: Form | None = None) -> tuple[str, str]:
-    """The cell of data row ``row`` (1-based) and column key ``column`` of a table field."""
+    """The cell of data row ``row`` (1-based; 0 is the header row) and column key ``column`` of a table."""
     form = form or load_form()
-    container = open_container(Path(path))
-    try:
-        table = container.tables[key]
-    finally:
-        container.close()
+    table = _names_and_tables(path)[1][key]
     label = form.field(key).column(column).label
     offset = [h.rstrip(" *") for h in table.headers].index(label)
     return table.area.sheet, xl_rowcol_to_cell(table.area.first_row + row, table.area.first_col + offset)
@@ -218,6 +230,8 @@ try:
         sheet = doc.Sheets.getByName(step["sheet"])
         if step["op"] == "insert_rows":
             sheet.Rows.insertByIndex(step["row"], step["count"])
+        elif step["op"] == "delete_rows":
+            sheet.Rows.removeByIndex(step["row"], step["count"])
         elif step["op"] == "set":
             cell = sheet.getCellRangeByName(step["cell"])
             if isinstance(step["value"], str):
@@ -254,8 +268,9 @@ def _uno_python() -> tuple[str, dict[str, str]] | None:
 
 
 def _libreoffice_edit(path: Path, out: Path, steps: list[dict[str, Any]], tmpdir: Path) -> Path:
-    """Apply ``steps`` in LibreOffice and save as xlsx. A step is ``{"op": "insert_rows", "sheet",
-    "row" (0-based index of the first new row), "count"}`` or ``{"op": "set", "sheet", "cell", "value"}``."""
+    """Apply ``steps`` in LibreOffice and save as xlsx. A step is ``{"op": "insert_rows" or
+    "delete_rows", "sheet", "row" (0-based index of the first row), "count"}`` or ``{"op": "set",
+    "sheet", "cell", "value"}``."""
     soffice = _need_soffice()
     found = _uno_python()
     if found is None:

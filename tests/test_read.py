@@ -82,7 +82,9 @@ def test_a_table_is_read_where_its_range_is(tmp_path, make_workbook, filled_docu
 @pytest.fixture(scope="module")
 def inserted(tmp_path_factory, make_workbook, libreoffice_edit):
     """The Oslo workbook after an agency inserted rows in LibreOffice: above questions, inside a
-    table (typing a new procurement into the new row), between two tables, and above a table."""
+    table (typing a new procurement into the new row), between two tables, above a table, and
+    between two options of a choices question (a protected sheet lets rows be inserted, but not
+    deleted where they hold the form's locked labels)."""
     folder = tmp_path_factory.mktemp("inserted")
     original = make_workbook(folder)
     names, tables = structure(original)
@@ -101,6 +103,9 @@ def inserted(tmp_path_factory, make_workbook, libreoffice_edit):
          "count": 3},
         {"op": "insert_rows", "sheet": "2.3 Oppfølging av krav", "row": tables["deviations"].area.first_row - 1,
          "count": 1},
+        # after DFØ, the second option (counted after the two rows inserted above)
+        {"op": "insert_rows", "sheet": requirements.sheet, "row": names["requirement_templates"].first_row + 4,
+         "count": 1},
     ]
     return original, libreoffice_edit(original, folder / "inserted.xlsx", steps, folder)
 
@@ -110,7 +115,8 @@ def test_rows_inserted_in_libreoffice_move_the_names_and_tables(inserted):
     original, changed = inserted
     (names, tables), (new_names, new_tables) = structure(original), structure(changed)
     assert new_names["org_name"].first_row == names["org_name"].first_row + 2
-    assert new_names["requirement_templates"].first_row == names["requirement_templates"].first_row + 2
+    templates, new_templates = names["requirement_templates"], new_names["requirement_templates"]
+    assert (new_templates.first_row, new_templates.last_row) == (templates.first_row + 2, templates.last_row + 3)
     assert new_tables["requirements"].area.last_row == tables["requirements"].area.last_row + 2
     assert new_tables["goals_next_year"].area.first_row == tables["goals_next_year"].area.first_row + 3
     assert new_tables["deviations"].area.first_row == tables["deviations"].area.first_row + 1
@@ -358,3 +364,13 @@ def test_an_error_value_in_an_answer_cell_is_said_not_read_as_empty(tmp_path, ma
         ("required", "error", *table_cell(path, "awareness_measures", 4, "target_group"), "awareness_measures", 4,
          "target_group", None),
     ]
+
+
+def test_a_reporting_year_that_is_not_a_number_is_said_so_at_its_cell(tmp_path, make_workbook, edit, cell_of):
+    path = make_workbook(tmp_path)
+    edit(path, {cell_of(path, "reporting_year"): "tjuetjue"})
+    result = validate_file(path)
+    # not also "required", and no rule across fields compares the membership year with it
+    assert detailed(result.problems) == [("not-a-number", "error", *cell_of(path, "reporting_year"), "reporting_year",
+                                          None, None, "tjuetjue")]
+    assert result.metadata["reporting_year"] is None

@@ -261,19 +261,31 @@ class _Reader:
         if area is None:
             self.sub.data[field_.key] = []
             return
-        chosen: list[Any] = []
+        chosen: list[int] = []
         self._mark_row(area.sheet, area.first_row - 1, area.first_col)
-        for i, option in enumerate(field_.allowed):
-            row = area.first_row + i
-            if row > area.last_row:
-                break
+        for row, i in self._option_rows(field_, area):
+            option = field_.allowed[i]
             self._mark_row(area.sheet, row, area.first_col)
             value = self.read_cell(area.sheet, row, area.first_col, "option", (), (field_.key, i),
                                    f"{field_.label}: {option}")
             if value is True:
-                chosen.append(option)
+                chosen.append(i)
         self.sub.places[(field_.key,)] = (area.sheet, _cell(area.first_row, area.first_col), None)
-        self.sub.data[field_.key] = chosen
+        self.sub.data[field_.key] = [field_.allowed[i] for i in sorted(chosen)]
+
+    def _option_rows(self, field_: Field, area: Area) -> list[tuple[int, int]]:
+        """(row, option index) of each option, found by the option's own text left of its cell, so
+        a row inserted among the options shifts nothing; by position if no option text is found."""
+        index_of = {option.casefold(): i for i, option in enumerate(field_.allowed)}
+        rows: list[tuple[int, int]] = []
+        for row in range(area.first_row, area.last_row + 1):
+            text_left, _ = to_text(self.raw(area.sheet, row, area.first_col - 1)) if area.first_col else (None, None)
+            i = index_of.get(text_left.casefold()) if isinstance(text_left, str) else None
+            if i is not None and i not in {j for _, j in rows}:
+                rows.append((row, i))
+        if rows:
+            return rows
+        return [(area.first_row + i, i) for i in range(len(field_.allowed)) if area.first_row + i <= area.last_row]
 
     def _mark_row(self, sheet: str, row: int, col: int) -> None:
         """The label left of an input cell and the help right of it are the form's own text."""

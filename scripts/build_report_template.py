@@ -136,7 +136,7 @@ def _heading_styles(doc: DocxDocument) -> None:
     quote.paragraph_format.left_indent = quote.paragraph_format.right_indent = Mm(10)
     quote.paragraph_format.space_before = quote.paragraph_format.space_after = Pt(12)
     bullet = doc.styles["List Bullet"]
-    bullet.paragraph_format.space_after = Pt(3)
+    bullet.paragraph_format.space_after = Pt(6)  # contextual spacing: only after the last item
 
 
 def _add_style(doc: DocxDocument, spec: tuple[str, str], base: str = "Normal"):  # noqa: ANN202
@@ -233,6 +233,13 @@ def _full_width(table: Table, *, autofit: bool) -> None:
     table.autofit = autofit
 
 
+def _mark_form_table(table: Table) -> None:
+    """Alt-text title that tells the report to fit the columns to the rendered text."""
+    caption = OxmlElement("w:tblCaption")
+    caption.set(qn("w:val"), FORM_TABLE_CAPTION)
+    table._tbl.tblPr.append(caption)
+
+
 def _table(container: object, rows: int, widths_mm: list[float]) -> Table:
     table = container.add_table(rows=rows, cols=len(widths_mm))
     table.style = "Table Grid"
@@ -309,9 +316,7 @@ def generic_table(doc: DocxDocument) -> None:
         body[1].add_paragraph(text, style)
     _tag_row(table, 3, "{%tr endfor %}")
     _full_width(table, autofit=True)
-    caption = OxmlElement("w:tblCaption")
-    caption.set(qn("w:val"), FORM_TABLE_CAPTION)
-    table._tbl.tblPr.append(caption)
+    _mark_form_table(table)
     for row in table.rows:  # widths are the loop's: let Word fit them to the text
         for tc in row._tr.tc_lst:
             tc_w = tc.tcPr.find(qn("w:tcW")) if tc.tcPr is not None else None
@@ -351,6 +356,7 @@ def requirements_table(doc: DocxDocument, *, with_agency: bool) -> None:
         _first_paragraph(table.cell(3, index), f"{{{{ r.{key} }}}}", TABLE_TEXT[0])
     _tag_row(table, 4, "{%tr endfor %}")
     _full_width(table, autofit=False)
+    _mark_form_table(table)
     para(doc, "", SPACER[0])
 
 

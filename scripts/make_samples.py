@@ -2,8 +2,8 @@
 
     python scripts/make_samples.py
 
-samples/oslo-kommune-2020.json → samples/oslo-kommune-2020.xlsx (Oslo kommune's 2020 report);
-samples/fjordvik/*.json → samples/fjordvik/*.xlsx (a member and its agencies, for consolidation;
+samples/json/oslo-kommune-2020.json → samples/oslo-kommune-2020.xlsx (Oslo kommune's 2020 report);
+samples/json/fjordvik/*.json → samples/fjordvik/*.xlsx (a member and its agencies, for consolidation;
 agency-teknisk-med-feil has the mistakes agencies make; agency-helseetaten-2 is an older copy).
 """
 
@@ -27,9 +27,10 @@ DEFAULT_STAMP = datetime(2021, 2, 15, 12, 0)
 
 
 def main() -> None:
-    sources = [ROOT / "samples" / "oslo-kommune-2020.json", *sorted((ROOT / "samples" / "fjordvik").glob("*.json"))]
-    for source in sources:
-        target = generate(source.with_suffix(".xlsx"), prefill=load_document(source),
+    sources = ROOT / "samples" / "json"
+    for source in sorted(sources.rglob("*.json")):
+        target = ROOT / "samples" / source.relative_to(sources).with_suffix(".xlsx")
+        target = generate(target, prefill=load_document(source),
                           created=STAMPS.get(source.stem, DEFAULT_STAMP))
         print(target.relative_to(ROOT))
 

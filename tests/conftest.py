@@ -39,7 +39,7 @@ from workbook.form import Form, load_form
 from workbook.generate import generate
 
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLE = ROOT / "samples" / "oslo-kommune-2020.json"
+SAMPLE = ROOT / "samples" / "json" / "oslo-kommune-2020.json"
 LIBREOFFICE_TIMEOUT = 120
 UNO_PROGRAM_DIRS = ("/usr/lib/libreoffice/program", "/opt/libreoffice/program",
                     "/usr/lib64/libreoffice/program", "/Applications/LibreOffice.app/Contents/Resources")

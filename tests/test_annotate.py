@@ -26,8 +26,8 @@ from workbook.problems import ERROR, WARNING, Problem, make
 from workbook.validate import FileResult, validate_file
 
 ROOT = Path(__file__).resolve().parent.parent
-BAD = ROOT / "samples" / "fjordvik" / "agency-teknisk-med-feil.json"
-GOOD = ROOT / "samples" / "fjordvik" / "agency-skoleetaten.json"
+BAD = ROOT / "samples" / "json" / "fjordvik" / "agency-teknisk-med-feil.json"
+GOOD = ROOT / "samples" / "json" / "fjordvik" / "agency-skoleetaten.json"
 TODAY = date(2021, 3, 1)
 SHEET = "Tilbakemelding"
 FIRST_ROW = 8  # the header is row 7

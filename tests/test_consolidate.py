@@ -16,7 +16,7 @@ from workbook.read import read_workbook
 from workbook.validate import validate_file
 
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLES = ROOT / "samples" / "fjordvik"
+SAMPLES = ROOT / "samples" / "json" / "fjordvik"
 FORM = load_form()
 VALID_AGENCIES = ["agency-bymiljoetaten", "agency-helseetaten", "agency-kulturetaten", "agency-skoleetaten"]
 

@@ -21,7 +21,7 @@ from workbook.generate import generate
 
 ROOT = Path(__file__).resolve().parent.parent
 FORM = load_form()
-OSLO = ROOT / "samples" / "oslo-kommune-2020.json"
+OSLO = ROOT / "samples" / "json" / "oslo-kommune-2020.json"
 
 
 @pytest.fixture(scope="module")

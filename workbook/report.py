@@ -37,12 +37,12 @@ from pathlib import Path
 from typing import Any, TypedDict
 
 from docx.document import Document as DocxDocument
-from docx.oxml import OxmlElement, parse_xml
+from docx.oxml import parse_xml
 from docx.oxml.ns import qn
 from docxtpl import DocxTemplate
-from lxml import etree
 from jinja2 import StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
+from lxml import etree
 
 from workbook.form import AGENCY_COLUMN_KEY, DEFAULT_FORM, Column, Field, Form, Section, load_form
 from workbook.messages import text
@@ -67,6 +67,11 @@ REQUIREMENTS_COLUMNS = frozenset(
     {"procurement", "agreement_type", "supplier_count", "as_qualification", "at_award",
      "as_contract_condition"}
 )
+
+
+#: Characters XML cannot hold (and that docxtpl would read as its own markers): vertical tab and
+#: form feed become line breaks, the rest of the C0 controls (bar tab and newline) go.
+_UNPRINTABLE = {c: None for c in range(32) if chr(c) not in "\t\n\r"} | {0x0B: "\n", 0x0C: "\n"}
 
 
 class Block(TypedDict):
@@ -95,7 +100,7 @@ def format_value(value: Any) -> str:
         return format_int(value)
     if isinstance(value, (list, tuple)):
         return ", ".join(format_value(v) for v in value if v is not None)
-    return str(value)
+    return str(value).translate(_UNPRINTABLE)
 
 
 def _block(value: str, bullet: bool = False) -> Block:
@@ -205,7 +210,7 @@ def _field_item(field: Field, value: Any, *, show_label: bool = True) -> dict[st
     return _item(field.label, show_label=show_label, is_text=True, blocks=blocks)
 
 
-def _contact_item(fields: list[Field], data: dict[str, Any]) -> dict[str, Any]:
+def _contact_item(fields: list[Field], data: dict[str, Any]) -> dict[str, Any] | None:
     """The contact fields as one block: "Kontaktinformasjon for rapporten" and "Navn: ..."."""
     heading, lines = "", []
     for field in fields:
@@ -214,12 +219,15 @@ def _contact_item(fields: list[Field], data: dict[str, Any]) -> dict[str, Any]:
         value = format_value(data.get(field.key))
         if value:
             lines.append({"label": short, "value": value})
+    if not lines:
+        return None
     return _item(heading, show_label=False, is_contact=True,
                  contact={"heading": heading, "lines": lines})
 
 
-def _questions(section: Section, data: dict[str, Any], *, show_labels: bool) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
+def _questions(section: Section, data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The section's questions as items; the foreword's own text goes without its label."""
+    items: list[dict[str, Any] | None] = []
     contact = [f for f in section.fields if f.key.startswith(CONTACT_PREFIX)]
     for field in section.fields:
         if field.key in BYLINE_KEYS or field.key == QUOTE_KEY:
@@ -228,10 +236,9 @@ def _questions(section: Section, data: dict[str, Any], *, show_labels: bool) -> 
             if field.key == contact[0].key:
                 items.append(_contact_item(contact, data))
             continue
-        item = _field_item(field, data.get(field.key), show_label=show_labels)
-        if item is not None:
-            items.append(item)
-    return items
+        letter = section.key == FOREWORD_SECTION and field.kind == "longtext"
+        items.append(_field_item(field, data.get(field.key), show_label=not letter))
+    return [item for item in items if item is not None]
 
 
 # --- Parts: one section of the form each ----------------------------------------------------------
@@ -248,7 +255,7 @@ def _parts(form: Form, data: dict[str, Any]) -> list[dict[str, Any]]:
         if section.chapter:
             chapter, in_chapter = section.chapter, True
         is_foreword = section.key == FOREWORD_SECTION
-        questions = _questions(section, data, show_labels=not is_foreword)
+        questions = _questions(section, data)
         byline = _byline(data) if is_foreword else ""
         if not questions and not byline:
             continue  # nothing to show; a chapter it opens moves on to the next part
@@ -288,59 +295,91 @@ def _appendix(appendix: Iterable[dict[str, Any]] | None) -> dict[str, Any]:
 FORM_TABLE_CAPTION = "Skjematabell"
 _CHAR = 100  # twips per character of 10 pt text, about 1.8 mm
 _PADDING = 260  # twips: the cell's left and right margins and a little air
-_LONGEST_WORD_CAP = 2600  # twips: a very long word may wrap rather than widen its column
+_WORD_CAP = 2600  # twips: a longer word in the rows may wrap rather than widen its column
+_HEADER_WORD_CAP = 1400  # twips: header words wrap sooner (and give way first when space is short)
 _MEAN_CAP = 400  # characters: beyond this, more text does not ask for a wider column
 _TWIPS_PER_EMU = 1 / 635
+W_NAMESPACE = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_TEXTS = etree.XPath(".//w:t/text()", namespaces={"w": W_NAMESPACE})
+_SPAN = etree.XPath("string(w:tcPr/w:gridSpan/@w:val)", namespaces={"w": W_NAMESPACE})
+_IS_HEADER = etree.XPath("boolean(w:trPr/w:tblHeader)", namespaces={"w": W_NAMESPACE})
 
 
-def _cell_text(tc: Any) -> str:
-    return "".join(tc.itertext())
+def _placed_cells(tr: Any) -> list[tuple[int, int, Any]]:
+    """(first grid column, columns spanned, cell) for each cell of a row."""
+    placed, column = [], 0
+    for tc in tr.findall(qn("w:tc")):
+        span = int(_SPAN(tc) or 1)
+        placed.append((column, span, tc))
+        column += span
+    return placed
 
 
-def _distribute(total: int, minimum: list[int], wanted: list[float]) -> list[int]:
+def _longest_word(content: str) -> int:
+    return max(map(len, content.split()), default=0)
+
+
+def _minimum_widths(total: int, words: list[int], header_words: list[int]) -> list[int]:
+    """Room for each column's longest word; header words give way first when space is short."""
+    rows = [min(w * _CHAR + _PADDING, _WORD_CAP) for w in words]
+    full = [max(r, min(h * _CHAR + _PADDING, _HEADER_WORD_CAP)) for r, h in zip(rows, header_words)]
+    if sum(full) <= total:
+        return full
+    if sum(rows) >= total:
+        return [int(total * r / sum(rows)) for r in rows]
+    share = (total - sum(rows)) / (sum(full) - sum(rows))
+    return [int(r + (f - r) * share) for r, f in zip(rows, full)]
+
+
+def _column_widths(rows: list[tuple[bool, list[tuple[int, int, Any]]]], count: int,
+                   total: int) -> list[int]:
+    length, words, header_words = [0] * count, [0] * count, [0] * count
+    body_rows = sum(1 for header, _ in rows if not header)
+    for header, cells in rows:
+        for column, span, tc in cells:
+            if span != 1:
+                continue
+            content = _cell_text(tc)
+            if header:
+                header_words[column] = max(header_words[column], _longest_word(content))
+            else:
+                length[column] += len(content)
+                words[column] = max(words[column], _longest_word(content))
+    minimum = _minimum_widths(total, words, header_words)
+    wanted = [max(min(n / max(body_rows, 1), _MEAN_CAP) * _CHAR + _PADDING - m, 0.0)
+              for n, m in zip(length, minimum)]
     base = sum(minimum)
     if base >= total:
-        return [int(total * m / base) for m in minimum]
-    weights = wanted if sum(wanted) > 0 else [1.0] * len(wanted)
+        return minimum
+    weights = wanted if sum(wanted) > 0 else [1.0] * count
     return [int(m + (total - base) * w / sum(weights)) for m, w in zip(minimum, weights)]
 
 
-def _column_widths(rows: list[list[Any]], total: int) -> list[int]:
-    count = len(rows[0])
-    longest, length = [0] * count, [0] * count
-    for cells in rows:
-        for index, tc in enumerate(cells):
-            content = _cell_text(tc)
-            length[index] += len(content)
-            longest[index] = max(longest[index], max(map(len, content.split()), default=0))
-    minimum = [min(word * _CHAR + _PADDING, _LONGEST_WORD_CAP) for word in longest]
-    wanted = [max(min(n / len(rows), _MEAN_CAP) * _CHAR + _PADDING - m, 0.0)
-              for n, m in zip(length, minimum)]
-    return _distribute(total, minimum, wanted)
+def _cell_text(tc: Any) -> str:
+    return "".join(_TEXTS(tc))
 
 
 def _set_width(parent: Any, tag: str, width: int) -> None:
     element = parent.find(qn(tag))
     if element is None:
-        element = OxmlElement(tag)
+        element = etree.SubElement(parent, qn(tag))
         parent.insert(0, element)
     element.set(qn("w:w"), str(width))
     element.set(qn("w:type"), "dxa")
 
 
 def _fit_table(tbl: Any, total: int) -> None:
-    rows = [tr.findall(qn("w:tc")) for tr in tbl.findall(qn("w:tr"))]
-    if not rows or len({len(cells) for cells in rows}) != 1 or not rows[0]:
-        return  # merged or ragged rows: leave the table as the template made it
-    widths = _column_widths(rows, total)
-    grid = tbl.find(qn("w:tblGrid"))
-    for col in list(grid):
-        grid.remove(col)
-    for width in widths:
-        grid.append(OxmlElement("w:gridCol", {qn("w:w"): str(width)}))
-    for cells in rows:
-        for tc, width in zip(cells, widths):
-            _set_width(tc.get_or_add_tcPr(), "w:tcW", width)
+    grid = tbl.find(qn("w:tblGrid")).findall(qn("w:gridCol"))
+    count = len(grid)
+    rows = [(bool(_IS_HEADER(tr)), _placed_cells(tr)) for tr in tbl.findall(qn("w:tr"))]
+    if not count or any(sum(span for _, span, _ in cells) != count for _, cells in rows):
+        return  # a ragged table: leave it as the template made it
+    widths = _column_widths(rows, count, total)
+    for col, width in zip(grid, widths):
+        col.set(qn("w:w"), str(width))
+    for _, cells in rows:
+        for column, span, tc in cells:
+            _set_width(tc.get_or_add_tcPr(), "w:tcW", sum(widths[column:column + span]))
     tbl_pr = tbl.tblPr
     tbl_w = tbl_pr.find(qn("w:tblW"))
     if tbl_w is not None:

@@ -206,15 +206,24 @@ def validate_file(path: Path | str, *, keep_document: bool = False, display: str
 
 
 # --- many files --------------------------------------------------------------------------------
-def expand_paths(paths: Iterable[Path | str]) -> list[Path]:
-    """Files as given; folders as every workbook inside them (recursively, sorted)."""
+def expand_paths(paths: Iterable[Path | str], skipped: list[Path] | None = None) -> list[Path]:
+    """Files as given; folders as every workbook inside them (recursively, sorted).
+
+    Other files found in a folder are not read; pass ``skipped`` to learn which, so they can be
+    named rather than passed over in silence (office lock files and hidden files excepted).
+    """
     found: list[Path] = []
     for item in map(Path, paths):
-        if item.is_dir():
-            found.extend(sorted(p for p in item.rglob("*") if p.is_file() and p.suffix.lower() in WORKBOOK_SUFFIXES
-                                and not p.name.startswith(("~$", ".~lock", "."))))
-        else:
+        if not item.is_dir():
             found.append(item)
+            continue
+        for path in sorted(p for p in item.rglob("*") if p.is_file()):
+            if path.name.startswith(("~$", ".~lock", ".")):
+                continue
+            if path.suffix.lower() in WORKBOOK_SUFFIXES:
+                found.append(path)
+            elif skipped is not None:
+                skipped.append(path)
     return found
 
 

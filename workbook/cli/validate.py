@@ -35,7 +35,11 @@ def validate(
     """
     from workbook.validate import expand_paths
 
-    files = expand_paths(paths)
+    skipped: list[Path] = []
+    files = expand_paths(paths, skipped)
+    if skipped:
+        err.print(text("cli.skipped", count=len(skipped), files=", ".join(p.name for p in skipped[:10])
+                       + (" …" if len(skipped) > 10 else "")), markup=False, highlight=False)
     if not files:
         err.print(text("cli.no_files", paths=", ".join(map(str, paths))), markup=False)
         raise typer.Exit(1)

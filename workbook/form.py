@@ -126,10 +126,13 @@ class Form:
         return [f for s in self.sections for f in s.fields]
 
     def section_of(self, key: str) -> Section:
-        for section in self.sections:
-            if any(f.key == key for f in section.fields):
-                return section
-        raise KeyError(key)
+        """The section a question belongs to (KeyError for metadata and unknown keys)."""
+        return _sections_by_key(self)[key]
+
+
+@functools.lru_cache(maxsize=None)
+def _sections_by_key(form: Form) -> dict[str, Section]:
+    return {f.key: section for section in form.sections for f in section.fields}
 
 
 def _column(key: str, rules: dict[str, Any]) -> Column:

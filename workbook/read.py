@@ -67,7 +67,9 @@ class Submission:
         return found if found else (None, None, None)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _cell(row: int, col: int) -> str:
+    """``B5`` for (4, 1); cached: every workbook of a form names the same few thousand cells."""
     return xl_rowcol_to_cell(row, col)
 
 
@@ -110,7 +112,8 @@ class _Reader:
         if row < len(grid) and col < len(grid[row]):
             value = grid[row][col]
             if value == "":  # an error value such as #N/A also comes as "": tell it apart
-                return self.errors.get(sheet, {}).get(_cell(row, col))
+                errors = self.errors.get(sheet)
+                return errors.get(_cell(row, col)) if errors else None
             return value
         return None
 
@@ -122,21 +125,18 @@ class _Reader:
         self.known[sheet].add((row, col))
         self.sub.places[path] = (sheet, cell, table_row)
         raw = self.raw(sheet, row, col)
-        common = {"sheet": sheet, "cell": cell, "key": path[0], "row": table_row, "column": column, "label": label}
-        if cell in self.formulas.get(sheet, ()):
-            self.sub.unreadable.add(path)
-            self.problem("formula", value=raw, **common)
-            return raw
-        if cell in self.errors.get(sheet, ()):
-            self.sub.unreadable.add(path)
-            self.problem("error-value", value=raw, **common)
-            return raw
-        value, code = is_chosen(raw) if kind == "option" else normalise(kind, raw, allowed)
-        if code == "not-allowed":  # left to the rules, which know the allowed values
-            return value
-        if code:
-            self.sub.unreadable.add(path)
-            self.problem(code, value=raw, **common)
+        formulas, errors = self.formulas.get(sheet), self.errors.get(sheet)
+        if formulas and cell in formulas:
+            code, value = "formula", raw
+        elif errors and cell in errors:
+            code, value = "error-value", raw
+        else:
+            value, code = is_chosen(raw) if kind == "option" else normalise(kind, raw, allowed)
+            if not code or code == "not-allowed":  # not-allowed is left to the rules, which know the values
+                return value
+        self.sub.unreadable.add(path)
+        self.problem(code, value=raw, sheet=sheet, cell=cell, key=path[0], row=table_row, column=column,
+                     label=label)
         return value
 
     # --- the workbook --------------------------------------------------------------------------
@@ -327,21 +327,30 @@ class _Reader:
             for col in range(area.first_col, area.last_col + 1):
                 known.add((row, col))
         rows: list[dict[str, Any]] = []
+        formulas = self.formulas[sheet]
+        span = range(area.first_col, area.last_col + 1)
+        mapped = {c for c, _ in columns}
+        unmapped = [col for col in span if col not in mapped]
+        labels = [f"{field_.label}: {column.label}" for _, column in columns]
+        has_agency = any(c.key == AGENCY_COLUMN_KEY for _, c in columns)
+        grid, plain = self.grids[sheet], not formulas and not self.errors.get(sheet)
         for number, row in enumerate(range(area.first_row + 1, area.last_row + 1), start=1):
-            if all(is_empty(self.raw(sheet, row, col)) and _cell(row, col) not in self.formulas[sheet]
-                   for col in range(area.first_col, area.last_col + 1)):
+            if plain:  # no formula or error value on the sheet: look at the row's values only
+                if row >= len(grid) or all(is_empty(v) for v in grid[row][area.first_col:area.last_col + 1]):
+                    continue
+            elif all(is_empty(self.raw(sheet, row, col)) for col in span) and (
+                    not formulas or all(_cell(row, col) not in formulas for col in span)):
                 continue
             index = len(rows)
             record: dict[str, Any] = {}
-            for col, column in columns:
+            for (col, column), label in zip(columns, labels):
                 record[column.key] = self.read_cell(sheet, row, col, column.kind, column.allowed,
-                                                    (field_.key, index, column.key),
-                                                    f"{field_.label}: {column.label}", number, column.key)
-            for col in range(area.first_col, area.last_col + 1):
-                if col not in {c for c, _ in columns} and not is_empty(self.raw(sheet, row, col)):
+                                                    (field_.key, index, column.key), label, number, column.key)
+            for col in unmapped:
+                if not is_empty(self.raw(sheet, row, col)):
                     self.problem("stray-value", severity=WARNING, sheet=sheet, cell=_cell(row, col),
                                  value=self.raw(sheet, row, col))
-            if not any(c.key == AGENCY_COLUMN_KEY for _, c in columns) or record.get(AGENCY_COLUMN_KEY) is None:
+            if not has_agency or record.get(AGENCY_COLUMN_KEY) is None:
                 record.pop(AGENCY_COLUMN_KEY, None)
             rows.append(record)
         for col, column in columns:
@@ -402,11 +411,15 @@ class _Reader:
             if grid is None:
                 continue
             known = self.known.get(sheet, set())
+            errors = self.errors.get(sheet)
             for row, values in enumerate(grid):
                 if row < 3:
                     continue
                 for col, value in enumerate(values):
-                    value = self.raw(sheet, row, col) if value == "" else value
+                    if value == "":
+                        if not errors:
+                            continue
+                        value = errors.get(_cell(row, col))
                     if (row, col) in known or is_empty(value) or value in own_texts:
                         continue
                     self.problem("stray-value", severity=WARNING, sheet=sheet, cell=_cell(row, col),

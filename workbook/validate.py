@@ -15,6 +15,7 @@ from typing import Any
 import cerberus
 
 from workbook.crossrules import CHECKS
+from workbook.fastcheck import compile_schema
 from workbook.container import cell_position
 from workbook.form import Form
 from workbook.problems import ERROR, Problem, make
@@ -105,7 +106,16 @@ _RULE_CODES = {
 }
 
 
+@functools.lru_cache(maxsize=None)
+def fast_check_for(form: Form) -> Callable[[Any], bool] | None:
+    """The plain-Python "certainly valid" check of a form's schema (None: always ask Cerberus)."""
+    return compile_schema(form.schema)
+
+
 def _cerberus_problems(sub: Submission, form: Form, doc: dict[str, Any]) -> list[Problem]:
+    fast = fast_check_for(form)
+    if fast is not None and fast(doc):  # most documents: Cerberus would find nothing
+        return []
     validator = validator_for(form)
     if validator.validate(doc, normalize=False):
         return []

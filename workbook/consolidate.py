@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from xlsxwriter.workbook import Workbook
+from xlsxwriter.worksheet import Worksheet
 
 from workbook.document import canonical
 from workbook.errors import WorkbookError
@@ -210,6 +211,14 @@ def _figures_sheet(outcome: Consolidation, book: Workbook, styles: Styles) -> No
             ws.write_number(row, j, own - total, differs if own != total else bold)
     ws.write_string(row + 1, 0, text("consolidate.difference_note"), styles.intro)
     ws.freeze_panes(header + 1, 1)
+    _print_setup(ws)
+
+
+def _print_setup(ws: Worksheet) -> None:
+    ws.set_paper(9)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(3)
 
 
 def _texts_sheet(outcome: Consolidation, book: Workbook, styles: Styles) -> None:
@@ -233,6 +242,7 @@ def _texts_sheet(outcome: Consolidation, book: Workbook, styles: Styles) -> None
         for col, value in enumerate((name, section, label, answer, key)):
             ws.write_string(i, col, value, wrap)
     ws.freeze_panes(header + 1, 1)
+    _print_setup(ws)
 
 
 def write_consolidated(outcome: Consolidation, output: Path | str) -> Path:

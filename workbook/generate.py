@@ -295,8 +295,10 @@ class _Writer:
         label = self._label(f)
         ws.write_string(row, 0, label, s.label_bold)
         ws.write_string(row + 1, 0, f.help, s.help)
+        ws.set_row(row, _row_height((label, WIDTH_LABEL + WIDTH_ANSWER)))
         ws.set_row(row + 1, _row_height((f.help, WIDTH_LABEL + WIDTH_ANSWER)))
         if len(columns) > 1:
+            ws.merge_range(row, 0, row, len(columns) - 1, label, s.label_bold)
             ws.merge_range(row + 1, 0, row + 1, len(columns) - 1, f.help, s.help)
         header = row + 2
         size = max(f.rows, len(rows) + 5)

@@ -11,6 +11,13 @@ form, so a new question in ``schema.yaml`` appears without touching this templat
 Layout rules docxtpl imposes (see ``shared/engineering-notes.md``): a ``{%p %}`` tag stands alone
 in its paragraph, ``{%tr %}`` alone in its table row, ``{%tc %}`` alone in its cell; no ``%`` or
 ``}`` inside such tags (conditions are computed in Python and passed as booleans).
+
+The report renders each long list once and repeats the result for every item (see "Long lists"
+in ``workbook/report.py``), which asks a little more: a table's rows are one table row between
+``{%tr for %}`` and ``{%tr endfor %}``, each value alone in its paragraph; a list of blocks is the
+bullet paragraph and the plain paragraph of :func:`blocks` and nothing else; an agency in the
+appendix is its heading, then its figures table (one row per figure), then its answers (label,
+then blocks). Styles and formatting of all these may change freely.
 """
 
 from __future__ import annotations

@@ -22,14 +22,18 @@ import pytest
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 from docxtpl import DocxTemplate
+from lxml import etree
 
 from workbook.errors import PdfError
 from workbook.form import Field, Form, load_form
 from workbook.pdf import convert_to_pdf, find_soffice
 from workbook.report import (
     DEFAULT_TEMPLATE,
+    TemplateShapeError,
     build_context,
+    fit_form_tables,
     format_int,
+    format_value,
     jinja_env,
     render_report,
     split_blocks,
@@ -383,21 +387,70 @@ def test_plain_report_has_no_agency_column_and_no_appendix(tmp_path: Path) -> No
     assert "Vedlegg: Svar fra virksomhetene" not in [p.text for p in out.paragraphs]
 
 
-def test_many_agencies_render_in_reasonable_time(tmp_path: Path) -> None:
-    import time
-
+def test_many_rows_and_agencies_all_reach_the_report(tmp_path: Path) -> None:
+    # Speed is measured by benchmarks/bench_consolidate.py; this checks that nothing is cut off.
     document = full_document(agency=True)
     for field in FORM.questions():
         if field.is_table:
             document["data"][field.key] = rows_for(field, agency=True, count=2_000)
     appendix = [{**copy.deepcopy(APPENDIX[0]), "agency": f"Etat {i}"} for i in range(1_000)]
-    start = time.perf_counter()
     output = render_report(document, tmp_path / "big.docx", appendix=appendix)
-    elapsed = time.perf_counter() - start
     with zipfile.ZipFile(output) as package:
         xml = package.read("word/document.xml").decode("utf-8")
-    assert "Etat 999" in xml and "deviations.type.r1999" in xml
-    assert elapsed < 30, f"{elapsed:.1f} s for 10,000 table rows and 1,000 agencies"
+    assert "Etat 0<" in xml and "Etat 999<" in xml
+    for field in FORM.questions():
+        if field.is_table:
+            first = next(c for c in field.columns if not c.consolidated_only and c.kind in ("text", "longtext"))
+            assert f"{field.key}.{first.key}.r0" in xml and f"{field.key}.{first.key}.r1999" in xml, field.key
+
+
+def body_xml(path: Path) -> bytes:
+    """The document's body in canonical form: equal when Word reads the same XML."""
+    with zipfile.ZipFile(path) as package:
+        return etree.tostring(etree.fromstring(package.read("word/document.xml")), method="c14n")
+
+
+def render_with_docxtpl_alone(context: dict[str, Any], output: Path) -> Path:
+    """The report as docxtpl renders the whole context by itself, every row through Jinja."""
+    template = DocxTemplate(str(DEFAULT_TEMPLATE))
+    template.render(context, jinja_env=jinja_env())
+    fit_form_tables(template.docx)
+    template.save(str(output))
+    return output
+
+
+def test_repeated_rows_and_agencies_are_the_xml_docxtpl_makes(tmp_path: Path) -> None:
+    typed = "Smith & Sønn <AS> \"x\" 'y' {{ 7*7 }} a\tb\r\nc\x0bd\x01e  "
+    document = full_document(agency=True)
+    for field in FORM.questions():
+        if field.is_table:
+            rows = document["data"][field.key] = rows_for(field, agency=True, count=5)
+            for row in rows[::2]:
+                for key, value in row.items():
+                    if isinstance(value, str):
+                        row[key] = f"{value}{typed}\n- punkt {typed}\n\nnytt avsnitt\nlinje"
+    appendix = copy.deepcopy(APPENDIX)
+    appendix[0]["agency"] = typed
+    appendix[0]["answers"][0]["text"] += f"\n{typed}\n- b\t{typed}"
+    appendix += [{"agency": "Uten svar", "figures": [{"label": "Tall", "value": "1\n2"}],
+                  "answers": []},
+                 {"agency": "Uten noe", "figures": [], "answers": [{"label": "Tom", "text": " "}]}]
+    context = build_context(document, appendix=appendix)
+    alone = render_with_docxtpl_alone(context, tmp_path / "alone.docx")
+    rendered = render_report(document, tmp_path / "report.docx", appendix=appendix)
+    assert body_xml(rendered) == body_xml(alone)
+
+
+def test_an_edited_template_without_the_appendix_figures_is_reported(tmp_path: Path) -> None:
+    edited = docx.Document(str(DEFAULT_TEMPLATE))
+    for table in edited.tables:
+        if "{{ f.label }}" in table._tbl.xml:
+            table._tbl.getparent().remove(table._tbl)
+    edited.save(str(tmp_path / "edited.docx"))
+    render_report(full_document(), tmp_path / "plain.docx", template=tmp_path / "edited.docx")
+    with pytest.raises(TemplateShapeError, match="Rapportmalen"):
+        render_report(full_document(), tmp_path / "x.docx", appendix=copy.deepcopy(APPENDIX),
+                      template=tmp_path / "edited.docx")
 
 
 def test_missing_template_is_reported(tmp_path: Path) -> None:
@@ -423,3 +476,11 @@ def test_control_characters_do_not_break_the_document(tmp_path: Path) -> None:
     out = render(tmp_path, document)
     texts = [p.text for p in all_paragraphs(out)]
     assert "A\nBCD" in texts and "før\netter" in texts
+
+
+def test_characters_xml_cannot_hold_are_dropped(tmp_path: Path) -> None:
+    assert format_value("a\ufffeb\uffffc\ud800d\x00e") == "abcde"
+    document = full_document()
+    document["data"]["org_name"] = "Fjord\uffffvik"
+    texts = [p.text for p in render(tmp_path, document).paragraphs]
+    assert "Medlemsrapportering for Fjordvik" in texts

@@ -86,5 +86,7 @@ def test_unknown_form_version_is_refused() -> None:
 
     with pytest.raises(UnknownFormError):
         load_form("ehn-offentlig", "1999.9")
-    with pytest.raises(UnknownFormError):
-        load_form("ehn-offentlig", "../2020.1")
+    for form_id, version in (("ehn-offentlig", "../2020.1"), ("../rules/ehn-offentlig", "2020.1"),
+                             ("ehn-offentlig", "2020.1/../2020.1"), ("/etc", "x"), ("ehn-offentlig", "")):
+        with pytest.raises(UnknownFormError):
+            load_form(form_id, version)

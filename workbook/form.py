@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import functools
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from workbook.errors import UnknownFormError
 #: Where the rules live: ``WORKBOOK_RULES`` or the ``rules/`` folder of the source tree.
 RULES_DIR = Path(os.environ.get("WORKBOOK_RULES", Path(__file__).resolve().parent.parent / "rules"))
 
+_FOLDER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 KINDS = ("text", "longtext", "int", "yesno", "choice", "choices", "table")
 METADATA_KEYS = ("form_id", "form_version", "reporting_year", "agency")
 
@@ -184,8 +186,11 @@ def _read_yaml(path: Path) -> Any:
 @functools.lru_cache(maxsize=None)
 def load_form(form_id: str = "ehn-offentlig", form_version: str = "2020.1") -> Form:
     """Load one version of a form from ``rules/``; raise :class:`UnknownFormError` if absent."""
+    # Both come from the workbook being read: only plain folder names, never a path elsewhere.
+    if not all(_FOLDER_NAME.fullmatch(str(part)) and ".." not in str(part) for part in (form_id, form_version)):
+        raise UnknownFormError(form_id, form_version)
     folder = RULES_DIR / str(form_id) / str(form_version)
-    if not (folder / "form.yaml").is_file() or "/" in str(form_version) or ".." in str(form_version):
+    if not (folder / "form.yaml").is_file():
         raise UnknownFormError(form_id, form_version)
     spec = _read_yaml(folder / "form.yaml")
     schema = _with_agency_column(_read_yaml(folder / "schema.yaml"))

@@ -1,0 +1,150 @@
+"""Column widths of the form's tables, fitted to their text after rendering.
+
+The report sets the widths itself, so Word and LibreOffice show the same table: each column gets
+room for its longest word (header words give way first when space is short), and what is left
+goes to the columns by how much text their rows hold on average. Only the tables the
+template marks as the form's (alt-text title :data:`FORM_TABLE_CAPTION`) are fitted; a table whose
+rows do not fill its grid is left as the template made it. A prototype row of a long list (see
+:mod:`workbook.docx_repeat`) counts as the rows it stands for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+from docx.document import Document as DocxDocument
+from docx.oxml.ns import qn
+from lxml import etree
+
+#: The alt-text title that marks the form's tables in the template (see the build script).
+FORM_TABLE_CAPTION = "Skjematabell"
+_CHAR = 100  # twips per character of 10 pt text, about 1.8 mm
+_PADDING = 260  # twips: the cell's left and right margins and a little air
+_WORD_CAP = 2600  # twips: a longer word in the rows may wrap rather than widen its column
+_HEADER_WORD_CAP = 1400  # twips: header words wrap sooner (and give way first when space is short)
+_MEAN_CAP = 400  # characters: beyond this, more text does not ask for a wider column
+_TWIPS_PER_EMU = 1 / 635
+W_NAMESPACE = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_TEXTS = etree.XPath(".//w:t/text()", namespaces={"w": W_NAMESPACE})
+_SPAN = etree.XPath("string(w:tcPr/w:gridSpan/@w:val)", namespaces={"w": W_NAMESPACE})
+_IS_HEADER = etree.XPath("boolean(w:trPr/w:tblHeader)", namespaces={"w": W_NAMESPACE})
+
+
+def _placed_cells(tr: Any) -> list[tuple[int, int, Any]]:
+    """(first grid column, columns spanned, cell) for each cell of a row."""
+    placed, column = [], 0
+    for tc in tr.findall(qn("w:tc")):
+        span = int(_SPAN(tc) or 1)
+        placed.append((column, span, tc))
+        column += span
+    return placed
+
+
+def _longest_word(content: str) -> int:
+    return max(map(len, content.split()), default=0)
+
+
+def _minimum_widths(total: int, words: list[int], header_words: list[int]) -> list[int]:
+    """Room for each column's longest word; header words give way first when space is short."""
+    rows = [min(w * _CHAR + _PADDING, _WORD_CAP) for w in words]
+    full = [max(r, min(h * _CHAR + _PADDING, _HEADER_WORD_CAP)) for r, h in zip(rows, header_words)]
+    if sum(full) <= total:
+        return full
+    if sum(rows) >= total:
+        return [int(total * r / sum(rows)) for r in rows]
+    share = (total - sum(rows)) / (sum(full) - sum(rows))
+    return [int(r + (f - r) * share) for r, f in zip(rows, full)]
+
+
+#: A table row as the fitting sees it: whether it is a header row, how many rows it stands for,
+#: and (first grid column, columns spanned, text) for each cell. A row standing for ``n`` rows has
+#: their cells' texts joined by spaces in each cell.
+TextRow = tuple[bool, int, list[tuple[int, int, str]]]
+
+
+def _column_widths(rows: Iterable[TextRow], count: int, total: int) -> list[int]:
+    length, words, header_words = [0] * count, [0] * count, [0] * count
+    body_rows = 0
+    for header, many, cells in rows:
+        body_rows += 0 if header else many
+        for column, span, content in cells:
+            if span != 1:
+                continue
+            if header:
+                header_words[column] = max(header_words[column], _longest_word(content))
+            else:
+                length[column] += len(content) - (many - 1)  # not the joining spaces
+                words[column] = max(words[column], _longest_word(content))
+    minimum = _minimum_widths(total, words, header_words)
+    wanted = [max(min(n / max(body_rows, 1), _MEAN_CAP) * _CHAR + _PADDING - m, 0.0)
+              for n, m in zip(length, minimum)]
+    base = sum(minimum)
+    if base >= total:
+        return minimum
+    weights = wanted if sum(wanted) > 0 else [1.0] * count
+    return [int(m + (total - base) * w / sum(weights)) for m, w in zip(minimum, weights)]
+
+
+def _cell_text(tc: Any) -> str:
+    return "".join(_TEXTS(tc))
+
+
+def _text_rows(rows: list[tuple[bool, list[tuple[int, int, Any]]]],
+               repeated: Mapping[str, tuple[int, str]]) -> Iterator[TextRow]:
+    """The rows' texts; a prototype row (its cells' texts are keys of ``repeated``) stands for the
+    rows ``repeated`` gives: their number and their texts joined by spaces."""
+    for header, cells in rows:
+        texts = [(column, span, _cell_text(tc)) for column, span, tc in cells]
+        many = next((repeated[t][0] for _, _, t in texts if t in repeated), 1)
+        yield header, many, [
+            (column, span, repeated[t][1] if t in repeated else " ".join([t] * many))
+            for column, span, t in texts
+        ]
+
+
+def _set_width(parent: Any, tag: str, width: int) -> None:
+    element = parent.find(qn(tag))
+    if element is None:
+        element = etree.SubElement(parent, qn(tag))
+        parent.insert(0, element)
+    element.set(qn("w:w"), str(width))
+    element.set(qn("w:type"), "dxa")
+
+
+def _fit_table(tbl: Any, total: int, repeated: Mapping[str, tuple[int, str]]) -> None:
+    grid = tbl.find(qn("w:tblGrid")).findall(qn("w:gridCol"))
+    count = len(grid)
+    rows = [(bool(_IS_HEADER(tr)), _placed_cells(tr)) for tr in tbl.findall(qn("w:tr"))]
+    if not count or any(sum(span for _, span, _ in cells) != count for _, cells in rows):
+        return  # a ragged table: leave it as the template made it
+    widths = _column_widths(_text_rows(rows, repeated), count, total)
+    for col, width in zip(grid, widths):
+        col.set(qn("w:w"), str(width))
+    for _, cells in rows:
+        for column, span, tc in cells:
+            _set_width(tc.get_or_add_tcPr(), "w:tcW", sum(widths[column:column + span]))
+    tbl_pr = tbl.tblPr
+    tbl_w = tbl_pr.find(qn("w:tblW"))
+    if tbl_w is not None:
+        tbl_w.set(qn("w:w"), str(sum(widths)))
+        tbl_w.set(qn("w:type"), "dxa")
+    layout = tbl_pr.find(qn("w:tblLayout"))
+    if layout is not None:
+        layout.set(qn("w:type"), "fixed")
+
+
+def fit_form_tables(docx: DocxDocument,
+                    repeated: Mapping[str, tuple[int, str]] | None = None) -> None:
+    """Give the form's tables column widths by their content (Word and LibreOffice alike).
+
+    ``repeated`` maps the text of a prototype row's cell to what it stands for (see
+    :class:`workbook.docx_repeat.Repeated`): the number of rows and their texts joined by spaces, so the rows count
+    before they are in the document.
+    """
+    section = docx.sections[0]
+    total = int((section.page_width - section.left_margin - section.right_margin) * _TWIPS_PER_EMU)
+    for tbl in docx.element.body.iter(qn("w:tbl")):
+        caption = tbl.tblPr.find(qn("w:tblCaption"))
+        if caption is not None and caption.get(qn("w:val")) == FORM_TABLE_CAPTION:
+            _fit_table(tbl, total, repeated or {})

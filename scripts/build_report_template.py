@@ -39,8 +39,9 @@ from docx.table import Table, _Cell
 
 OUTPUT = Path(__file__).resolve().parent.parent / "templates" / "report.docx"
 
-#: Carlito is metric-compatible with Calibri and installed with LibreOffice's font packages.
-FONT = "Carlito"
+#: Calibri: on every Windows machine with Word; LibreOffice shows it with the metric-compatible
+#: Carlito (Debian: fonts-crosextra-carlito), so pages break the same in Word and in the PDF.
+FONT = "Calibri"
 LANGUAGE = "nb-NO"
 ACCENT = RGBColor(0x1F, 0x4E, 0x5F)
 HEADER_FILL = "DCE6EA"

@@ -65,3 +65,17 @@ def test_report_pdf_says_clearly_when_libreoffice_is_missing(tmp_path: Path, mon
     assert result.exit_code == 2
     assert (tmp_path / "r.docx").exists()  # the Word report is still written
     assert "LibreOffice" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_outputs_go_into_new_folders_and_unwritable_targets_are_one_line(tmp_path: Path) -> None:
+    runner = CliRunner()
+    oslo = str(ROOT / "samples" / "oslo-kommune-2020.xlsx")
+    made = runner.invoke(app, ["report", oslo, "-o", str(tmp_path / "new" / "folder" / "r.docx")])
+    assert made.exit_code == 0 and (tmp_path / "new" / "folder" / "r.docx").exists()
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    for args in (["report", oslo, "-o", str(blocker / "r.docx")], ["export", oslo, "-o", str(blocker / "d.json")],
+                 ["generate", "-o", str(blocker / "g.xlsx")]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2, args
+        assert result.stderr.startswith("Feil:") and "Traceback" not in result.stderr, args

@@ -183,7 +183,7 @@ def test_template_is_a4_with_real_fonts_styles_and_page_numbers() -> None:
     section = document.sections[0]
     assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
     xml = document.styles.element.xml
-    assert "Carlito" in xml and "asciiTheme" not in xml
+    assert "Calibri" in xml and "asciiTheme" not in xml
     for name in ("Heading 1", "Heading 2", "Heading 3", BULLET_STYLE, "Quote"):
         assert document.styles[name] is not None
     assert 'w:instr="PAGE"' in section.footer._element.xml

@@ -362,6 +362,7 @@ def render_report(
     with zipfile.ZipFile(package) as saved:
         xml = saved.read(DOCUMENT_PART).decode("utf-8")
     output = Path(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
     write_package(package.getvalue(), output, repeated.document(xml, report.resolve_listing))
     return output
 

@@ -17,9 +17,13 @@ err = Console(stderr=True, soft_wrap=True)
 
 @contextmanager
 def library_errors() -> Iterator[None]:
-    """Library exceptions become ``Feil: …`` on stderr and exit code 2."""
+    """Library exceptions and failed file operations become ``Feil: …`` on stderr and exit code 2."""
     try:
         yield
     except WorkbookError as error:
         err.print(text("cli.error", message=str(error)), markup=False, highlight=False)
+        raise typer.Exit(2) from None
+    except OSError as error:  # a folder that is not there, a file open in Excel or Word, a full disk
+        message = text("cli.os_error", file=error.filename or "", reason=error.strerror or str(error))
+        err.print(text("cli.error", message=message), markup=False, highlight=False)
         raise typer.Exit(2) from None

@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from workbook.cli.common import err
+from workbook.cli.common import err, library_errors
 from workbook.cli.validate import print_problems
 from workbook.messages import text
 
@@ -28,7 +28,8 @@ def export(
     if sub.form is None:
         print_problems(problems, err)
         raise typer.Exit(1)
-    save_document(canonical(sub.document(), sub.form), output)
+    with library_errors():
+        save_document(canonical(sub.document(), sub.form), output)
     errors = [p for p in problems if p.is_error]
     if errors:
         err.print(text("cli.export_problems", errors=len(errors)), markup=False, highlight=False)

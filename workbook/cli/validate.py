@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from workbook.cli.common import err, out
+from workbook.cli.common import err, library_errors, out
 from workbook.messages import text
 
 if TYPE_CHECKING:  # the library is imported when a command runs, so `--help` stays quick
@@ -47,10 +47,11 @@ def validate(
     if annotate is not None:
         from workbook.annotate import annotate_file
 
-        for result in results:
-            if result.problems and result.readable:
-                copy = annotate_file(Path(result.file), result.problems, annotate)
-                err.print(text("cli.annotated", path=copy), markup=False, highlight=False)
+        with library_errors():
+            for result in results:
+                if result.problems and result.readable:
+                    copy = annotate_file(Path(result.file), result.problems, annotate)
+                    err.print(text("cli.annotated", path=copy), markup=False, highlight=False)
     ok = all(r.valid and not (strict and r.warnings) for r in results)
     if as_json:
         payload = {"valid": ok, "strict": strict, "files": [r.to_dict() for r in results]}

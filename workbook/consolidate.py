@@ -23,7 +23,7 @@ from workbook.errors import WorkbookError
 from workbook.form import AGENCY_COLUMN_KEY, Form, load_form
 from workbook.generate import Styles, generate
 from workbook.messages import text
-from workbook.validate import FileResult, validate_paths
+from workbook.validate import FileResult, expand_paths, validate_paths
 
 FIGURES_TABLE = "agency_figures"
 TEXTS_TABLE = "agency_texts"
@@ -115,9 +115,8 @@ def consolidate(paths: Iterable[Path | str], *, member: Path | str | None = None
     if member is not None:
         (member_result,) = validate_paths([member], jobs=1, keep_documents=True)
     member_path = Path(member).resolve() if member is not None else None
-    results = [r for r in validate_paths(list(paths), jobs=jobs, keep_documents=True)
-               if member_path is None or Path(r.file).resolve() != member_path]
-    return combine(results, member_result)
+    agencies = [p for p in expand_paths(paths) if member_path is None or p.resolve() != member_path]
+    return combine(validate_paths(agencies, jobs=jobs, keep_documents=True), member_result)
 
 
 def combine(results: list[FileResult], member: FileResult | None = None) -> Consolidation:

@@ -319,13 +319,12 @@ class _Writer:
             self._validation(ws, first, col, last, column.kind, column.help, column.required, source=source,
                              minimum=int(rules.get("min", 0)), maxlength=rules.get("maxlength"),
                              choices=column.allowed)
+        widths = ([WIDTH_LABEL, WIDTH_ANSWER, WIDTH_HELP] + [WIDTH_EXTRA] * len(columns))[: len(columns)]
         for i in range(size):
             texts = [rows[i].get(c.key) for c in columns] if i < len(rows) else []
-            widths = [WIDTH_LABEL, WIDTH_ANSWER, WIDTH_HELP] + [WIDTH_EXTRA] * len(columns)
             ws.set_row(first + i, _row_height(*[(t, w) for t, w in zip(texts, widths) if isinstance(t, str)],
                                               minimum=2))
-        ws.set_row(header, _row_height(*[(self._label(c), w) for c, w in
-                                         zip(columns, [WIDTH_LABEL, WIDTH_ANSWER, WIDTH_HELP] + [WIDTH_EXTRA] * 9)]))
+        ws.set_row(header, _row_height(*[(c.label, w) for c, w in zip(columns, widths)]))
         return last + 2
 
 

@@ -353,7 +353,7 @@ class _Reader:
             if not has_agency or record.get(AGENCY_COLUMN_KEY) is None:
                 record.pop(AGENCY_COLUMN_KEY, None)
             rows.append(record)
-        for col, column in columns:
+        for _, column in columns:
             if column.consolidated_only:
                 continue
             for record in rows:

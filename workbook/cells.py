@@ -36,28 +36,31 @@ MAIN_NAMESPACES = ("http://schemas.openxmlformats.org/spreadsheetml/2006/main",
                    "http://purl.oclc.org/ooxml/spreadsheetml/main")  # transitional, strict
 
 # --- is the sheet safe and plain enough for calamine? -------------------------------------------
-_MAYBE_FORMULA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
+#: One pass finds whatever calls for a closer look: a cell whose start tag is not exactly
+#: `<c r="A1" s="1" t="s">` (reference A1 to Z999, then at most a style and a plain type: no
+#: error type "e", no other attribute, no unusual white space), a formula element `<f>` in any
+#: spelling, a namespace prefix on a cell, row, formula or the sheet data.
+_SUSPECT = re.compile(
+    rb'<(?:c(?:[>/\t\n\r]| (?!r="[A-Z][1-9]\d{0,2}"(?: s="\d{1,5}")?(?: t="(?:s|n|b|str|inlineStr)")?/?>))'
+    rb'|f[\s/>]|[A-Za-z_][\w.-]*:(?:c|row|sheetData|f)[\s/>])')
 _MAYBE_ERROR = re.compile(rb"\st\s*=\s*[\"']e")
+_MAYBE_FORMULA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
 _PREFIXED_CELL = re.compile(rb"<[A-Za-z_][\w.-]*:(?:c|row|sheetData)[\s/>]")
-_CELL_STARTS = (b"<c ", b"<c>", b"<c/", b"<c\t", b"<c\n", b"<c\r")
-#: a cell reference that is not one letter and at most three digits (A1..Z999)
-_BEYOND_SMALL = re.compile(rb'<c r="(?![A-Z][1-9]\d{0,2}")')
+_ODD_CELL_STARTS = (b"<c>", b"<c/", b"<c\t", b"<c\n", b"<c\r")
 _CELL_REF = re.compile(rb'<c r="([A-Z]{1,3})([1-9]\d{0,6})"')
 
 
 def calamine_can_read(data: bytes) -> bool:
     """Whether calamine may read this sheet: no formula and no error value (which it would give as
     plain values), every cell with its reference as first attribute, and a small extent. Every
-    test errs on the side of our own parser."""
-    if _MAYBE_FORMULA.search(data) or _MAYBE_ERROR.search(data) or _PREFIXED_CELL.search(data):
-        return False
-    with_ref = data.count(b'<c r="')
-    if sum(map(data.count, _CELL_STARTS)) != with_ref:
-        return False
-    if _BEYOND_SMALL.search(data) is None:  # every cell within A1:Z999
+    test errs on the side of our own parser. The common case costs one regular-expression pass."""
+    if _SUSPECT.search(data) is None:  # every cell within A1:Z999, nothing odd
         return True
+    if (_MAYBE_FORMULA.search(data) or _MAYBE_ERROR.search(data) or _PREFIXED_CELL.search(data)
+            or any(s in data for s in _ODD_CELL_STARTS)):
+        return False
     refs = _CELL_REF.findall(data)
-    if len(refs) != with_ref:
+    if len(refs) != data.count(b"<c ") or len(refs) != data.count(b'<c r="'):
         return False
     last_row = max(int(digits) for _, digits in refs)
     last_col = max(column_index(letters.decode()) for letters, _ in refs) + 1

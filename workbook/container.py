@@ -304,12 +304,32 @@ def read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int | No
         raise zipfile.BadZipFile(f"bad local header: {info.filename}")
     fp.seek(int.from_bytes(header[26:28], "little") + int.from_bytes(header[28:30], "little"), 1)
     blob = fp.read(info.compress_size)
-    wanted = info.file_size if limit is None else min(limit, info.file_size)
-    data = zlib.decompressobj(-15).decompress(blob, wanted + 1) if info.compress_type == zipfile.ZIP_DEFLATED \
-        else blob[:wanted + 1]
-    if limit is None and (len(data) != info.file_size or zlib.crc32(data) != info.CRC):
-        raise zipfile.BadZipFile(f"bad CRC or size: {info.filename}")
+    if limit is None and info.filename.endswith(_SHARED_PARTS) and len(blob) <= 16384:
+        return _inflate_shared(blob, info.compress_type, info.file_size, info.CRC, info.filename)
+    return _inflate_blob(blob, info.compress_type, info.file_size, info.CRC, info.filename, limit)
+
+
+def _inflate_blob(blob: bytes, method: int, size: int, crc: int, name: str, limit: int | None = None) -> bytes:
+    wanted = size if limit is None else min(limit, size)
+    data = zlib.decompressobj(-15).decompress(blob, wanted + 1) if method == zipfile.ZIP_DEFLATED else blob[:wanted + 1]
+    if limit is None and (len(data) != size or zlib.crc32(data) != crc):
+        raise zipfile.BadZipFile(f"bad CRC or size: {name}")
     return data[:wanted]
+
+
+#: Parts that every workbook of one form version has alike, byte for byte, packed alike by the
+#: same writer: inflated once per batch (the same packed bytes always inflate to the same part).
+_SHARED_PARTS = ("xl/workbook.xml", ".rels", ".xml.rels") + tuple(f"table{i}.xml" for i in range(1, 10))
+
+
+@functools.lru_cache(maxsize=128)
+def _inflate_shared(blob: bytes, method: int, size: int, crc: int, name: str) -> bytes:
+    return _inflate_blob(blob, method, size, crc, name)
+
+
+#: Parts that only openpyxl (which uses defusedxml, a dependency) parses, if anything does.
+_PARSED_WITH_DEFUSEDXML = ("xl/theme/", "docProps/app.xml", "xl/drawings/", "xl/printerSettings/", "customXml/",
+                           "xl/calcChain.xml", "xl/externalLinks/", "xl/comments", "xl/persons/", "xl/threadedComments/")
 
 
 def _refuse_doctypes(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo], read: set[str]) -> dict[str, bytes]:
@@ -320,6 +340,8 @@ def _refuse_doctypes(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo], rea
     heads = {}
     for info in infos:
         if info.is_dir() or info.filename in read or not info.filename.endswith((".xml", ".rels", ".vml")):
+            continue
+        if info.filename.startswith(_PARSED_WITH_DEFUSEDXML):  # openpyxl parses these through defusedxml
             continue
         try:
             head = read_member(archive, info, DOCTYPE_SCAN_BYTES)

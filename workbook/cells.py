@@ -27,8 +27,9 @@ from xml.etree.ElementTree import Element, XMLPullParser
 
 #: The most cells calamine may lay out as one dense grid (rows x columns of the sheet's extent).
 MAX_DENSE_CELLS = 500_000
-#: The most cells our own parser keeps from one sheet; a sheet with more is refused as too large.
-MAX_KEPT_CELLS = 200_000
+#: The most cells with something in them read from one sheet; a sheet with more is refused as too
+#: large (a consolidation of 1,000 agencies has about 70,000 on its largest sheet).
+MAX_KEPT_CELLS = 150_000
 #: Cells outside the band the form reads that are kept (for stray-value warnings); the rest are counted.
 MAX_OUTSIDE_KEPT = 50
 
@@ -102,6 +103,9 @@ class SheetValues:
 
     @classmethod
     def from_rows(cls, rows: list[list[Any]]) -> SheetValues:
+        if len(rows) * max((len(r) for r in rows[:1]), default=0) > MAX_KEPT_CELLS and \
+                sum(v != "" and v is not None for r in rows for v in r) > MAX_KEPT_CELLS:
+            raise TooManyCells()
         last = len(rows) - 1
         while last >= 0 and all(v == "" or v is None for v in rows[last]):
             last -= 1

@@ -455,13 +455,18 @@ class _Reader:
             values = self.grids.get(sheet)
             if values is None:
                 continue
-            found = [(row, col, value) for row, col, value in values.items()
-                     if row >= 3 and not is_empty(value) and value not in own_texts and not self._is_known(sheet, row, col)]
-            found += [(row, col, value) for row, col, value in values.outside if not is_empty(value)]
+            found: list[tuple[int, int, Any]] = []  # the first few, in reading order; the rest counted
             more = values.outside_count - len(values.outside)
-            for row, col, value in sorted(found)[:STRAY_REPORTED]:
+            for row, col, value in values.items():
+                if row >= 3 and not is_empty(value) and value not in own_texts and not self._is_known(sheet, row, col):
+                    if len(found) < STRAY_REPORTED:
+                        found.append((row, col, value))
+                    else:
+                        more += 1
+            outside = sorted((r, c, v) for r, c, v in values.outside if not is_empty(v))
+            more += max(0, len(found) + len(outside) - STRAY_REPORTED)
+            for row, col, value in (found + outside)[:STRAY_REPORTED]:
                 self.problem("stray-value", severity=WARNING, sheet=sheet, cell=_cell(row, col), value=value)
-            more += max(0, len(found) - STRAY_REPORTED)
             if more > 0:
                 self.problem("stray-values-more", severity=WARNING, sheet=sheet, count=more)
 

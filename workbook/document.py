@@ -32,7 +32,7 @@ def load_document(path: Path | str) -> dict[str, Any]:
 
 
 def dumps(document: dict[str, Any]) -> str:
-    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    return json.dumps(document, ensure_ascii=False, indent=2, allow_nan=False) + "\n"  # never NaN: invalid JSON
 
 
 def save_document(document: dict[str, Any], path: Path | str) -> Path:

@@ -62,6 +62,19 @@ def as_read(value: Any) -> Any:
     return value
 
 
+def json_safe(value: Any) -> Any:
+    """``value`` (a document, a table, one answer) with every value JSON cannot hold as
+    :func:`as_read` gives it: what export writes is always valid JSON."""
+    if isinstance(value, dict):
+        return {key: json_safe(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(item) for item in value]
+    if value is None or isinstance(value, (str, bool, int)) or (isinstance(value, float) and math.isfinite(value)):
+        return value
+    shown = as_read(value)
+    return shown if isinstance(shown, str) else str(shown)
+
+
 def to_text(value: Any) -> Outcome:
     """Text exactly as typed (one kind of line break); numbers and dates as a person reads them."""
     if _blank(value):

@@ -40,6 +40,7 @@ from workbook.errors import UnknownFormError
 from workbook.form import Form, load_form
 from workbook.generate import quote_sheet
 from workbook.messages import text
+from workbook.normalize import as_read
 from workbook.ooxml_text import escape
 from workbook.problems import ERROR, WARNING, Problem, where
 
@@ -70,6 +71,15 @@ def _cast_number(value: str) -> float | int:
 _openpyxl_reader._cast_number = _cast_number
 
 
+def _keep_odd_numbers(book: Workbook) -> None:
+    """A NaN or infinite number cell, which openpyxl would save as an empty cell, kept as its text
+    (``NaN``), so the copy still says what the original said and gets the same problem."""
+    for ws in book.worksheets:
+        for cell in list(ws._cells.values()):  # the existing cells only
+            if isinstance(cell.value, float) and not math.isfinite(cell.value):
+                _put(ws, cell.row, cell.column, as_read(cell.value))
+
+
 def _put(ws: Worksheet, row: int, col: int, value: Any) -> Any:
     """Write ``value`` into a cell; a text is always a text, never a formula (whatever it starts
     with: it may hold a sheet name, a file name or what an agency typed), with the characters XML
@@ -98,6 +108,7 @@ def annotate_file(source: Path, problems: list[Problem], folder: Path, *, today:
     if target.resolve() == source.resolve():
         raise ValueError(f"the marked copy would overwrite {source}")
     book = load_workbook(source)
+    _keep_odd_numbers(book)
     _remove_old_marks(book)
     form = _form_of(book)
     _mark_cells(book, problems)

@@ -88,7 +88,7 @@ def to_text(value: Any) -> Outcome:
     if isinstance(value, float) and not math.isfinite(value):
         return _float_text(value), None
     if isinstance(value, float) and value.is_integer():
-        return str(int(value)), None
+        return str(_whole(value)), None
     if isinstance(value, dt.datetime):
         if value.time() == dt.time(0, 0):
             return value.strftime("%d.%m.%Y"), None
@@ -96,6 +96,14 @@ def to_text(value: Any) -> Outcome:
     if isinstance(value, dt.date):
         return value.strftime("%d.%m.%Y"), None
     return str(value), None
+
+
+def _whole(value: float) -> int:
+    """A whole number cell as Excel shows it: beyond 2**53 a double is not the decimal typed, but its
+    15 significant digits are (``12345678901234500000``, not ``12345678901234499584``)."""
+    if abs(value) < 2**53:
+        return int(value)
+    return int(Decimal(f"{value:.15g}"))
 
 
 def to_int(value: Any) -> Outcome:
@@ -115,7 +123,7 @@ def to_int(value: Any) -> Outcome:
     if isinstance(value, float):
         if not math.isfinite(value):
             return _float_text(value), "not-a-number"
-        return (int(value), None) if value.is_integer() else (value, "not-whole-number")
+        return (_whole(value), None) if value.is_integer() else (value, "not-whole-number")
     if isinstance(value, (dt.date, dt.datetime, dt.time, dt.timedelta)):
         return to_text(value)[0], "date-not-number"
     typed = str(value)

@@ -251,3 +251,18 @@ def test_the_rules_count_emoji_as_two(tmp_path, make_workbook, edit, cell_of):
     assert [(p.code, p.key) for p in validate_file(path).problems] == [("too-long", "contact_title")]
     edit(path, {cell_of(path, "contact_title"): "😀" * 150})
     assert validate_file(path).problems == []
+
+
+def test_the_annotated_copy_keeps_every_text_exactly(tmp_path, filled_document, form):
+    """openpyxl alone reads a typed «_x0041_» as the escape it is stored as, and saves «A»."""
+    document = filled_document()
+    tricky = ["_x0041_", "_x0041_x0042_", "_x005F_x0041_", f"a{ESC}b_x001B_", "  =1+1\t", "#N/A", "_xFFFE_"]
+    texts = [k for k, v in document["data"].items() if isinstance(v, str) and k not in ("contact_email",)][:7]
+    for key, value in zip(texts, tricky):
+        document["data"][key] = value
+    document["data"]["employees"] = "mange"  # a problem, so there is something to annotate
+    path = generate(tmp_path / "tricky.xlsx", prefill=document)
+    problems = validate_file(path).problems
+    copy_ = annotate_file(path, problems, tmp_path / "out")
+    assert read_workbook(copy_).data == read_workbook(path).data
+    assert [read_workbook(copy_).data[k] for k in texts] == tricky

@@ -32,16 +32,20 @@ from openpyxl.formatting.rule import Rule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.styles.differential import DifferentialStyle
 from openpyxl.workbook.workbook import Workbook
+from openpyxl.cell.text import Text
+from openpyxl.reader import excel as _openpyxl_excel
 from openpyxl.worksheet import _reader as _openpyxl_reader
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.xml.constants import SHEET_MAIN_NS
+from openpyxl.xml.functions import iterparse
 
 from workbook.errors import UnknownFormError
 from workbook.form import Form, load_form
 from workbook.generate import quote_sheet
 from workbook.messages import text
 from workbook.normalize import as_read
-from workbook.ooxml_text import escape
+from workbook.ooxml_text import escape, unescape
 from workbook.problems import ERROR, WARNING, Problem, where
 
 #: (fill, line) colours of a marked cell and of its severity on the list
@@ -69,6 +73,30 @@ def _cast_number(value: str) -> float | int:
 
 
 _openpyxl_reader._cast_number = _cast_number
+
+
+def _read_string_table(xml_source: Any) -> list[str]:
+    """openpyxl's reading of the shared strings, decoded as Excel decodes them. openpyxl 3.1.5 only
+    drops ``x005F_``, so a typed ``_x0041_`` (stored ``_x005F_x0041_``) would be saved back as
+    ``_x0041_`` and read as «A»; :func:`_escape_loaded` stores every text again, correctly."""
+    strings = []
+    for _, node in iterparse(xml_source):
+        if node.tag == _STRING_TAG:
+            strings.append(unescape(Text.from_tree(node).content))
+            node.clear()
+    return strings
+
+
+_STRING_TAG = f"{{{SHEET_MAIN_NS}}}si"
+_openpyxl_excel.read_string_table = _read_string_table
+
+
+def _escape_loaded(book: Workbook) -> None:
+    """Every text cell as its XML must hold it (openpyxl writes the text as it stands)."""
+    for ws in book.worksheets:
+        for cell in ws._cells.values():
+            if cell.data_type == "s" and isinstance(cell._value, str):
+                cell._value = escape(cell._value)
 
 
 def _keep_odd_numbers(book: Workbook) -> None:
@@ -108,6 +136,7 @@ def annotate_file(source: Path, problems: list[Problem], folder: Path, *, today:
     if target.resolve() == source.resolve():
         raise ValueError(f"the marked copy would overwrite {source}")
     book = load_workbook(source)
+    _escape_loaded(book)
     _keep_odd_numbers(book)
     _remove_old_marks(book)
     form = _form_of(book)

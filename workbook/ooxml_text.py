@@ -29,6 +29,7 @@ _CONTROL = r"\x00-\x08\x0b-\x1f"  # as xlsxwriter and Excel escape them (tab and
 _UNDERSCORE = re.compile(rf"_(?=x[0-9A-Fa-f]{{4}}(?:_|[{_CONTROL}\ufffe\uffff]))")
 _TO_ESCAPE = re.compile(rf"[{_CONTROL}\ufffe\uffff]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
+_ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
 
 
 def escape(value: str) -> str:
@@ -40,6 +41,19 @@ def escape(value: str) -> str:
     if "_" in value:
         value = _UNDERSCORE.sub("_x005F_", value)
     return _TO_ESCAPE.sub(lambda match: f"_x{ord(match.group()):04X}_", value)
+
+
+def unescape(stored: str) -> str:
+    """The text a cell's stored XML text means, decoded left to right as Excel and python-calamine
+    do; an escape of a surrogate or of U+FFFE/U+FFFF is left as it stands, as they leave it."""
+    if "_x" not in stored:
+        return stored
+    return _ESCAPED.sub(_decode, stored)
+
+
+def _decode(match: re.Match[str]) -> str:
+    code = int(match.group(1), 16)
+    return match.group() if 0xD800 <= code <= 0xDFFF or code in (0xFFFE, 0xFFFF) else chr(code)
 
 
 def utf16_len(value: str) -> int:

@@ -266,3 +266,22 @@ def test_the_annotated_copy_keeps_every_text_exactly(tmp_path, filled_document, 
     copy_ = annotate_file(path, problems, tmp_path / "out")
     assert read_workbook(copy_).data == read_workbook(path).data
     assert [read_workbook(copy_).data[k] for k in texts] == tricky
+
+
+# --- the OOXML escape itself --------------------------------------------------------------------------
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from workbook.ooxml_text import escape, unescape  # noqa: E402
+
+_STORABLE = st.lists(st.one_of(st.sampled_from(["_", "x", "0", "4", "1", "F", "5", "_x0041_", "\x1b", "\r"]),
+                               st.characters(exclude_categories=("Cs",), exclude_characters="\ufffe\uffff"))
+                     ).map("".join)
+
+
+@settings(max_examples=300, derandomize=True, database=None)
+@given(_STORABLE)
+def test_escape_is_undone_by_decoding_left_to_right(value):
+    stored = escape(value)
+    assert unescape(stored) == value
+    assert not any(c in stored for c in "\x00\x01\x02\x03\x04\x05\x06\x07\x08\x0b\x0c\x0e\x0f\x1b\x1f\r")

@@ -6,7 +6,6 @@ element, fed with hostile text: answers, agency names, a file name and a sheet n
 
 from __future__ import annotations
 
-import copy
 import csv
 import zipfile
 from pathlib import Path

@@ -12,10 +12,8 @@
 
 from __future__ import annotations
 
-import copy
 import datetime
 import json
-import re
 import zipfile
 from pathlib import Path
 

@@ -422,6 +422,8 @@ def everything_wrong(tmp_path_factory, make_workbook, filled_document, edit, cel
         cell_of(typing, "total_purchases_nok"): 1.5,
         cell_of(typing, "procurement_count"): datetime.datetime(2020, 1, 1),
         cell_of(typing, "awareness_done"): "kanskje",
+        cell_of(typing, "supplier_count"): "12345678901234567890",  # more digits than Excel keeps
+        cell_of(typing, "contact_name"): "   ",  # white space only: unanswered, and said so
         cell_of(typing, "foreword_author"): "#N/A",
         (sheet, "D" + org[1:]): "stray",
         ("3.1 Øke oppslutning", below): "under tabellen",

@@ -24,7 +24,7 @@ def load_document(path: Path | str) -> dict[str, Any]:
             document = json.load(handle)
     except OSError as error:
         raise DataFormatError(f"{path}: {error.strerror or error}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+    except ValueError as error:  # also UnicodeDecodeError and a number of over 4,300 digits
         raise DataFormatError(f"{path}: not valid JSON ({error})") from None
     if not isinstance(document, dict) or not isinstance(document.get("data"), dict):
         raise DataFormatError(f"{path}: expected an object with a \"data\" object")
@@ -32,7 +32,7 @@ def load_document(path: Path | str) -> dict[str, Any]:
 
 
 def dumps(document: dict[str, Any]) -> str:
-    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    return json.dumps(document, ensure_ascii=False, indent=2, allow_nan=False) + "\n"  # never NaN: invalid JSON
 
 
 def save_document(document: dict[str, Any], path: Path | str) -> Path:

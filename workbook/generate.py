@@ -14,6 +14,7 @@ of the file, so every warning is an error here and every return code is checked.
 from __future__ import annotations
 
 import math
+import re
 import warnings
 from datetime import datetime
 from collections.abc import Callable, Mapping
@@ -28,6 +29,10 @@ from xlsxwriter.worksheet import Worksheet
 from workbook.errors import DataFormatError, GenerateError
 from workbook.form import DEFAULT_FORM, Column, Field, Form, Section, load_form
 from workbook.messages import lines, text
+from workbook.ooxml_text import CELL_LIMIT, NONCHARACTERS, install_xlsxwriter_escape, is_exact_in_excel, \
+    lone_surrogate, utf16_len
+
+install_xlsxwriter_escape()  # a literal "_x0041_x0042_" must come back as typed (see ooxml_text)
 
 # Column widths (characters) of a section sheet: question, answer, help, further table columns.
 WIDTH_LABEL, WIDTH_ANSWER, WIDTH_HELP, WIDTH_EXTRA = 55, 60, 45, 22
@@ -43,6 +48,41 @@ ExtraSheets = Callable[[Workbook, "Styles"], None]
 def _check(code: int | None, what: str) -> None:
     if code is not None and code < 0:
         raise GenerateError(f"xlsxwriter refused {what} (code {code})")
+
+
+def _where(where: str) -> str:
+    """``key`` or ``key[3].column`` (as the writer names a value) in the user's words."""
+    found = re.fullmatch(r"(\w+)\[(\d+)\]\.(\w+)", where)
+    if found:
+        return text("prefill.where_cell", field=found[1], row=found[2], column=found[3])
+    return text("prefill.where_key", field=where)
+
+
+def check_value(value: Any, where: str) -> None:
+    """Refuse (:class:`DataFormatError`, in Norwegian) a value no Excel cell can hold exactly."""
+    if value is None or isinstance(value, bool):
+        return
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            shown = "NaN" if math.isnan(value) else "Infinity" if value > 0 else "-Infinity"
+            raise DataFormatError(text("prefill.not_finite", where=_where(where), value=shown))
+    elif isinstance(value, int):
+        if not is_exact_in_excel(value):
+            shown = str(value) if len(str(value)) <= 40 else f"{str(value)[:20]}… ({len(str(value))} sifre)"
+            raise DataFormatError(text("prefill.too_many_digits", where=_where(where), value=shown))
+    elif isinstance(value, str):
+        broken = lone_surrogate(value)
+        if broken is not None:
+            raise DataFormatError(text("prefill.broken_character", where=_where(where), value=f"U+{ord(broken):04X}"))
+        odd = next((c for c in value if c in NONCHARACTERS), None)
+        if odd is not None:
+            raise DataFormatError(text("prefill.noncharacter", where=_where(where), value=f"U+{ord(odd):04X}"))
+        if utf16_len(value) > CELL_LIMIT:
+            raise DataFormatError(text("problem.too-long", where=_where(where), max_length=CELL_LIMIT))
+    else:
+        kind = "list" if isinstance(value, list) else "dict" if isinstance(value, dict) else "other"
+        raise DataFormatError(text("prefill.wrong_type", where=_where(where), value=text(f"prefill.type_{kind}"),
+                                   expected=text("prefill.expected_value")))
 
 
 def quote_sheet(name: str) -> str:
@@ -133,6 +173,7 @@ class _Writer:
 
     # --- cell values ---------------------------------------------------------------------------
     def _write_value(self, ws: Worksheet, row: int, col: int, value: Any, fmt: Any, where: str) -> None:
+        check_value(value, where)
         if value is None:
             code = ws.write_blank(row, col, None, fmt)
         elif isinstance(value, bool):
@@ -141,10 +182,11 @@ class _Writer:
             code = ws.write_number(row, col, value, fmt)
         elif isinstance(value, str):
             code = ws.write_string(row, col, value, fmt)
-        else:
-            raise DataFormatError(f"{where}: {type(value).__name__} cannot be written to a cell")
-        if code == -2:
-            raise DataFormatError(f"{where}: text longer than an Excel cell holds (32,767 characters)")
+        else:  # never reached: check_value refuses every other type
+            raise DataFormatError(text("prefill.wrong_type", where=_where(where), value=text("prefill.type_other"),
+                                       expected=text("prefill.expected_value")))
+        if code == -2:  # never reached: check_value counts as xlsxwriter does
+            raise DataFormatError(text("problem.too-long", where=_where(where), max_length=CELL_LIMIT))
         _check(code, f"the value of {where}")
 
     # --- sheets --------------------------------------------------------------------------------
@@ -261,8 +303,9 @@ class _Writer:
     def _choices(self, ws: Worksheet, f: Field, row: int) -> int:
         s = self.styles
         chosen = self.data.get(f.key) or []
-        if not isinstance(chosen, list) or any(c not in f.allowed for c in chosen):
-            raise DataFormatError(f"{f.key}: expected a list of {', '.join(f.allowed)}, got {chosen!r}")
+        if not isinstance(chosen, list) or any(not isinstance(c, str) or c not in f.allowed for c in chosen):
+            raise DataFormatError(text("prefill.wrong_type", where=_where(f.key), value=repr(chosen)[:200],
+                                       expected=text("prefill.expected_choices", choices=", ".join(f.allowed))))
         label = self._label(f)
         ws.write_string(row, 0, label, s.label_bold)
         ws.write_string(row, 2, f.help, s.help)
@@ -285,12 +328,13 @@ class _Writer:
         columns = self._columns(f)
         rows = self.data.get(f.key) or []
         if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
-            raise DataFormatError(f"{f.key}: expected a list of rows (objects), got {type(rows).__name__}")
+            raise DataFormatError(text("prefill.wrong_type", where=_where(f.key), value=type(rows).__name__,
+                                       expected=text("prefill.expected_rows")))
         known = {c.key for c in columns}
         for i, item in enumerate(rows, start=1):
             unknown = sorted(set(item) - known)
             if unknown:
-                raise DataFormatError(f"{f.key}, row {i}: unknown column(s) {', '.join(unknown)}")
+                raise DataFormatError(text("prefill.unknown_columns", field=f.key, row=i, columns=", ".join(unknown)))
         row += 1  # a blank row before each table
         label = self._label(f)
         ws.write_string(row, 0, label, s.label_bold)
@@ -333,13 +377,20 @@ def _metadata(form: Form, year: int, agency: str | None, prefill: Mapping[str, A
         return {"reporting_year": year, "agency": agency, "data": {}}
     for key in ("form_id", "form_version"):
         if prefill.get(key) not in (None, getattr(form, key)):
-            raise DataFormatError(f"{key} is {prefill.get(key)!r}, but the form is {getattr(form, key)!r}")
+            raise DataFormatError(text("prefill.other_form", name=key, value=prefill.get(key),
+                                       expected=getattr(form, key)))
     data = prefill.get("data")
     if not isinstance(data, dict):
-        raise DataFormatError("the JSON has no \"data\" object")
+        raise DataFormatError(text("prefill.no_data"))
     unknown = sorted(set(data) - {f.key for f in form.questions()})
     if unknown:
-        raise DataFormatError(f"unknown key(s) in \"data\": {', '.join(unknown)}")
+        raise DataFormatError(text("prefill.unknown_keys", keys=", ".join(unknown)))
+    given_year, given_agency = prefill.get("reporting_year", year), prefill.get("agency", agency)
+    if not isinstance(given_year, int) or isinstance(given_year, bool) or not 1900 <= given_year <= 9999:
+        raise DataFormatError(text("prefill.bad_year", where=_where("reporting_year"), value=repr(given_year)[:40]))
+    if given_agency is not None and not isinstance(given_agency, str):
+        raise DataFormatError(text("prefill.bad_agency", where=_where("agency"), value=repr(given_agency)[:40]))
+    check_value(given_agency, "agency")
     return {"reporting_year": prefill.get("reporting_year", year), "agency": prefill.get("agency", agency), "data": data}
 
 

@@ -23,7 +23,7 @@ from workbook.container import Area, Container, ContainerProblem, Table, open_co
 from workbook.errors import UnknownFormError
 from workbook.form import AGENCY_COLUMN_KEY, Field, Form, available_forms, load_form
 from workbook.messages import catalogue, text
-from workbook.normalize import is_chosen, is_empty, normalise, to_int, to_text
+from workbook.normalize import NOTICES, is_chosen, is_empty, normalise, to_int, to_text
 from workbook.problems import ERROR, WARNING, Problem, make
 
 #: How far below a table typed values are reported as "below the table".
@@ -178,6 +178,10 @@ class _Reader:
         else:
             value, code = is_chosen(raw) if kind == "option" else normalise(kind, raw, allowed)
             if not code or code == "not-allowed":  # not-allowed is left to the rules, which know the values
+                return value
+            if code in NOTICES:  # said as a warning; the value (e.g. unanswered) still counts
+                self.problem(code, severity=WARNING, value=raw, sheet=sheet, cell=cell, key=path[0],
+                             row=table_row, column=column, label=label)
                 return value
         self.sub.unreadable.add(path)
         self.problem(code, value=raw, sheet=sheet, cell=cell, key=path[0], row=table_row, column=column,

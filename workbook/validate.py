@@ -18,6 +18,7 @@ from workbook.crossrules import CHECKS
 from workbook.fastcheck import compile_schema
 from workbook.container import cell_position
 from workbook.form import Form
+from workbook.ooxml_text import utf16_len
 from workbook.problems import ERROR, Problem, make
 from workbook.read import Submission, read_workbook
 from workbook.workers import CRASHED, DEFAULT_TIMEOUT, run_isolated
@@ -31,6 +32,14 @@ class FormValidator(cerberus.Validator):
 
     types_mapping = dict(cerberus.Validator.types_mapping)
     types_mapping["integer"] = cerberus.TypeDefinition("integer", (int,), (bool,))
+
+    def _validate_maxlength(self, max_length, field, value):  # type: ignore[no-untyped-def]
+        """{'type': 'integer'}"""
+        # a text's length as Excel counts it (UTF-16 units: an emoji is two), as generate does
+        if isinstance(value, str) and utf16_len(value) > max_length:
+            self._error(field, cerberus.errors.MAX_LENGTH, utf16_len(value))
+        elif not isinstance(value, str):
+            super()._validate_maxlength(max_length, field, value)
 
 
 @functools.lru_cache(maxsize=None)

@@ -20,6 +20,7 @@ def export(
     that cannot be read as a form is not exported (exit 1).
     """
     from workbook.document import canonical, save_document
+    from workbook.normalize import json_safe
     from workbook.read import read_workbook
     from workbook.validate import check_submission
 
@@ -29,7 +30,7 @@ def export(
         print_problems(problems, err)
         raise typer.Exit(1)
     with library_errors():
-        save_document(canonical(sub.document(), sub.form), output)
+        save_document(json_safe(canonical(sub.document(), sub.form)), output)
     errors = [p for p in problems if p.is_error]
     if errors:
         err.print(text("cli.export_problems", errors=len(errors)), markup=False, highlight=False)

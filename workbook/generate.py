@@ -5,7 +5,7 @@ rows 1-3 hold the title, a one-line instruction and the headers Spørsmål / Sva
 single-value question is one row (label in A, the input cell in B carrying a workbook-level
 defined name equal to its key, help in C); a ``choices`` question is a label row followed by one
 row per option (a Ja/Nei cell in B; the name covers those cells); a table is a label row, a help
-row, then an Excel table named after its key. Metadata and dropdown lists sit on a hidden sheet.
+row, then an Excel table named after its key. Metadata and dropdown lists sit on a very hidden sheet.
 
 xlsxwriter reports mistakes as warnings and negative return codes while leaving the feature out
 of the file, so every warning is an error here and every return code is checked.
@@ -264,10 +264,11 @@ class _Writer:
         ws.freeze_panes(3, 0)
         row = 3
         headers: list[int] = []  # each table's header row
+        breaks: list[int] = []  # a further table starts on a page of its own, under its own headers
         for f in section.fields:
             if f.is_table:
-                if headers:  # a further table starts on a page of its own, under its own headers
-                    _check(ws.set_h_pagebreaks([row + 1]), f"a page break on {ws.name}")
+                if headers:
+                    breaks.append(row + 1)  # its label row (a blank row comes first)
                 row = self._table(ws, f, row)
                 headers.append(self._header_row)
             elif f.kind == "choices":
@@ -278,6 +279,8 @@ class _Writer:
         # and LibreOffice repeat print titles only from the page where the rows stand): the last
         # table's, since a sheet has one set of print titles; a sheet of questions repeats its banner.
         ws.repeat_rows(headers[-1] if headers else 2)
+        if breaks:
+            _check(ws.set_h_pagebreaks(breaks), f"the page breaks on {ws.name}")
         self._print_setup(ws, agency, landscape=True)
         ws.protect("", {
             "insert_rows": True, "delete_rows": True, "sort": True, "autofilter": True,

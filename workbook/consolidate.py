@@ -21,7 +21,7 @@ from xlsxwriter.worksheet import Worksheet
 from workbook.document import canonical
 from workbook.errors import WorkbookError
 from workbook.form import AGENCY_COLUMN_KEY, Form, load_form
-from workbook.generate import Styles, generate
+from workbook.generate import NUMBER_FORMAT, Styles, generate
 from workbook.messages import text
 from workbook.validate import FileResult, expand_paths, validate_paths
 
@@ -179,7 +179,7 @@ def _figures_sheet(outcome: Consolidation, book: Workbook, styles: Styles) -> No
     header = 3
     rows = outcome.figures or [("", {})]
     last = header + len(rows)
-    number = book.add_format({"num_format": "# ##0", "valign": "top"})
+    number = book.add_format({"num_format": NUMBER_FORMAT, "valign": "top"})
     ws.add_table(header, 0, last, len(keys), {
         "name": FIGURES_TABLE, "style": "Table Style Light 9",
         "columns": [{"header": text("consolidate.col_agency")}] + [{"header": form.field(k).label} for k in keys],
@@ -193,8 +193,8 @@ def _figures_sheet(outcome: Consolidation, book: Workbook, styles: Styles) -> No
             else:
                 ws.write_blank(i, j, None, number)
     ws.set_row(header, 60, book.add_format({"text_wrap": True, "bold": True, "valign": "top"}))
-    bold = book.add_format({"bold": True, "num_format": "# ##0", "top": 1})
-    differs = book.add_format({"bold": True, "num_format": "# ##0", "bg_color": "#F8CBAD", "font_color": "#9C0006"})
+    bold = book.add_format({"bold": True, "num_format": NUMBER_FORMAT, "top": 1})
+    differs = book.add_format({"bold": True, "num_format": NUMBER_FORMAT, "bg_color": "#F8CBAD", "font_color": "#9C0006"})
     labels = (("sum_row", outcome.sums), ("member_row", outcome.member_figures))
     for offset, (label, values) in enumerate(labels, start=2):
         ws.write_string(last + offset, 0, text(f"consolidate.{label}"), bold)

@@ -42,7 +42,7 @@ ExtraSheets = Callable[[Workbook, "Styles"], None]
 
 def _check(code: int | None, what: str) -> None:
     if code is not None and code < 0:
-        raise GenerateError(f"xlsxwriter refused {what} (code {code})")
+        raise GenerateError("error.xlsxwriter_refused", what=what, code=code)
 
 
 def quote_sheet(name: str) -> str:
@@ -142,9 +142,9 @@ class _Writer:
         elif isinstance(value, str):
             code = ws.write_string(row, col, value, fmt)
         else:
-            raise DataFormatError(f"{where}: {type(value).__name__} cannot be written to a cell")
+            raise DataFormatError("error.value_type", where=where, kind=type(value).__name__)
         if code == -2:
-            raise DataFormatError(f"{where}: text longer than an Excel cell holds (32,767 characters)")
+            raise DataFormatError("error.text_too_long", where=where)
         _check(code, f"the value of {where}")
 
     # --- sheets --------------------------------------------------------------------------------
@@ -262,7 +262,7 @@ class _Writer:
         s = self.styles
         chosen = self.data.get(f.key) or []
         if not isinstance(chosen, list) or any(c not in f.allowed for c in chosen):
-            raise DataFormatError(f"{f.key}: expected a list of {', '.join(f.allowed)}, got {chosen!r}")
+            raise DataFormatError("error.choices_expected", key=f.key, allowed=", ".join(f.allowed), value=repr(chosen))
         label = self._label(f)
         ws.write_string(row, 0, label, s.label_bold)
         ws.write_string(row, 2, f.help, s.help)
@@ -285,12 +285,12 @@ class _Writer:
         columns = self._columns(f)
         rows = self.data.get(f.key) or []
         if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
-            raise DataFormatError(f"{f.key}: expected a list of rows (objects), got {type(rows).__name__}")
+            raise DataFormatError("error.rows_expected", key=f.key, kind=type(rows).__name__)
         known = {c.key for c in columns}
         for i, item in enumerate(rows, start=1):
             unknown = sorted(set(item) - known)
             if unknown:
-                raise DataFormatError(f"{f.key}, row {i}: unknown column(s) {', '.join(unknown)}")
+                raise DataFormatError("error.unknown_columns", key=f.key, row=i, columns=", ".join(unknown))
         row += 1  # a blank row before each table
         label = self._label(f)
         ws.write_string(row, 0, label, s.label_bold)
@@ -333,13 +333,13 @@ def _metadata(form: Form, year: int, agency: str | None, prefill: Mapping[str, A
         return {"reporting_year": year, "agency": agency, "data": {}}
     for key in ("form_id", "form_version"):
         if prefill.get(key) not in (None, getattr(form, key)):
-            raise DataFormatError(f"{key} is {prefill.get(key)!r}, but the form is {getattr(form, key)!r}")
+            raise DataFormatError("error.form_mismatch", key=key, value=prefill.get(key), form=getattr(form, key))
     data = prefill.get("data")
     if not isinstance(data, dict):
-        raise DataFormatError("the JSON has no \"data\" object")
+        raise DataFormatError("error.data_no_object", path="JSON-filen")
     unknown = sorted(set(data) - {f.key for f in form.questions()})
     if unknown:
-        raise DataFormatError(f"unknown key(s) in \"data\": {', '.join(unknown)}")
+        raise DataFormatError("error.unknown_keys", keys=", ".join(unknown))
     return {"reporting_year": prefill.get("reporting_year", year), "agency": prefill.get("agency", agency), "data": data}
 
 
@@ -385,7 +385,7 @@ def generate(output: Path, *, year: int = 2020, agency: str | None = None,
             book.close()
         except Warning as warning:
             tmp.unlink(missing_ok=True)
-            raise GenerateError(f"xlsxwriter: {warning}") from None
+            raise GenerateError("error.xlsxwriter_warning", warning=warning) from None
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise

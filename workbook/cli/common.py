@@ -35,7 +35,16 @@ class SafeConsole(Console):
         super().__init__(soft_wrap=True, markup=False, emoji=False, highlight=False, **options)
 
     def render_str(self, text: str, **options: Any) -> Text:  # type: ignore[override]
-        return super().render_str(printable(text), **options)
+        return super().render_str(self.showable(printable(text)), **options)
+
+    def showable(self, text: str) -> str:
+        """``text`` with what the console's encoding cannot show written as ``\u014b`` before
+        rendering, so tables keep their columns aligned."""
+        try:
+            text.encode(self.encoding)
+        except (UnicodeEncodeError, LookupError):
+            text = text.encode(self.encoding, "backslashreplace").decode(self.encoding)
+        return text
 
 
 #: Control characters (C0, DEL, C1), bidi embeddings, overrides and isolates, line and paragraph
@@ -55,13 +64,14 @@ def printable(value: object) -> str:
 
 
 def say(console: Console, message: object, style: str | None = None) -> None:
-    """Print one message (escaped) on ``console``."""
-    console.print(printable(message), style=style, markup=False, highlight=False, emoji=False)
+    """Print one message on ``console`` (a :class:`SafeConsole`: escaped)."""
+    console.print(str(message), style=style)
 
 
-def cell(value: object, style: str | None = None) -> Text:
-    """A table cell (escaped)."""
-    return Text(printable(value), style=style or "")
+def styled(catalogue_text: str, style: str) -> Text:
+    """A table cell in a style: only for the catalogue's own words (other cells are plain strings,
+    which :class:`SafeConsole` escapes)."""
+    return Text(catalogue_text, style=style)
 
 
 def setup_streams() -> None:

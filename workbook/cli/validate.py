@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from workbook.cli.common import (cell, collect_workbooks, err, json_text, library_errors, out, say, whole_number,
+from workbook.cli.common import (collect_workbooks, err, json_text, library_errors, out, say, styled, whole_number,
                                  write_stdout)
 from workbook.messages import text
 
@@ -77,7 +77,7 @@ def print_summary(results: list[FileResult], console: Console) -> None:
                          overflow="fold")
     for r in results:
         style = "green" if r.valid else "red"
-        table.add_row(cell(r.file), cell(r.metadata.get("agency") or ""), cell(_status(r), style),
+        table.add_row(r.file, r.metadata.get("agency") or "", styled(_status(r), style),
                       str(len(r.errors)), str(len(r.warnings)))
     console.print(table)
 

@@ -232,3 +232,22 @@ def test_output_and_library_errors_are_one_escaped_line(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "\x1b" not in result.stderr and "fil\\x1b[2J" in result.stderr
     assert "det finnes allerede en fil med dette navnet der det trengs en mappe" in result.stderr
+
+
+def test_the_readme_quotes_the_help_and_lists_every_option() -> None:
+    from typer.main import get_command
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    shown = "\n".join(line.rstrip() for line in CliRunner().invoke(app, ["-h"]).output.splitlines()).strip("\n")
+    assert f"```\n{shown}\n```" in readme
+    group = get_command(app)
+    for name in COMMANDS:
+        (row,) = [line for line in readme.splitlines() if line.startswith(f"| `workbook {name} ")]
+        usage = row.split("`")[1]
+        options = [p for p in group.commands[name].params if p.param_type_name == "option"]
+        tokens = set(re.findall(r"(?<![\w-])--?[a-z][a-z-]*", usage))
+        assert tokens <= {opt for o in options for opt in o.opts}, (name, tokens)  # nothing the command lacks
+        assert all(tokens & set(o.opts) for o in options), name  # and every option it has
+        for option in options:
+            if option.metavar:
+                assert any(f"{opt} {option.metavar}" in usage for opt in option.opts), (name, option.opts)

@@ -122,7 +122,7 @@ def expand_patterns(arguments: Iterable[str]) -> list[Path]:
     usage error naming it. A path that exists is taken as it is, even with ``*`` or ``[`` in it."""
     found: list[Path] = []
     for argument in arguments:
-        if Path(argument).exists():
+        if Path(argument).exists() or Path(argument).is_symlink():  # a dangling link: the library says why
             found.append(Path(argument))
         elif _GLOB_MAGIC.search(argument):
             matches = sorted(glob.glob(argument, recursive=True))

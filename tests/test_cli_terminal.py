@@ -102,3 +102,13 @@ def test_control_characters_from_a_file_name_and_a_cell_are_shown_escaped(tmp_pa
     else:
         shown = result.stdout.decode("utf-8")
         assert "\\x1b]0;pwned\\x07" in shown and "\\u202e" in shown
+
+
+def test_every_printing_path_of_the_cli_goes_through_the_safe_consoles() -> None:
+    """No builtin print, no console of its own, no stream written around them (but JSON, which is ASCII)."""
+    found = []
+    for path in sorted((ROOT / "workbook" / "cli").glob("*.py")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if re.search(r"(?<![.\w])print\(|(?<!Safe)Console\(|sys\.std(out|err)\.write|typer\.echo", line):
+                found.append(f"{path.name}: {line.strip()}")
+    assert found == ["common.py: sys.stdout.write(content)"], found  # write_stdout: ASCII JSON only

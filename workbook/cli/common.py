@@ -1,8 +1,9 @@
 """What the commands share: the consoles and the one way anything reaches them, usage errors,
 library exceptions as a one-line error, patterns in PATH arguments, JSON on stdout.
 
-Everything the CLI prints goes through :func:`printable` (via :func:`say` and :func:`cell`), so
-a control character from a cell, a sheet name or a file name is shown escaped, never emitted.
+Everything the CLI prints as a string goes through :func:`printable` (in :class:`SafeConsole`,
+whose ``render_str`` every printed text, table cell and title passes), so a control character
+from a cell, a sheet name or a file name is shown escaped, never emitted.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ class SafeConsole(Console):
         return super().render_str(self.showable(printable(text)), **options)
 
     def showable(self, text: str) -> str:
-        """``text`` with what the console's encoding cannot show written as ``\u014b`` before
+        """``text`` with what the console's encoding cannot show written as ``\\u014b`` before
         rendering, so tables keep their columns aligned."""
         try:
             text.encode(self.encoding)

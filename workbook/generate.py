@@ -58,7 +58,7 @@ ExtraSheets = Callable[[Workbook, "Styles"], None]
 
 def _check(code: int | None, what: str) -> None:
     if code is not None and code < 0:
-        raise GenerateError(f"xlsxwriter refused {what} (code {code})")
+        raise GenerateError("error.xlsxwriter_refused", what=what, code=code)
 
 
 def _where(where: str) -> str:
@@ -505,7 +505,7 @@ def generate(output: Path, *, year: int = 2020, agency: str | None = None,
             _lock_structure(tmp)
         except Warning as warning:
             tmp.unlink(missing_ok=True)
-            raise GenerateError(f"xlsxwriter: {warning}") from None
+            raise GenerateError("error.xlsxwriter_warning", warning=warning) from None
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise

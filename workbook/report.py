@@ -49,8 +49,9 @@ from workbook.docx_columns import fit_form_tables
 from workbook.docx_repeat import DOCUMENT_PART, Block, Repeated, TemplateShapeError, write_package
 from workbook.form import AGENCY_COLUMN_KEY, DEFAULT_FORM, Column, Field, Form, Section, load_form
 from workbook.messages import text
+from workbook.resources import data_folder
 
-DEFAULT_TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "report.docx"
+DEFAULT_TEMPLATE = data_folder("templates") / "report.docx"  # the checkout's, or inside an installed wheel
 
 #: Thousands separator: a no-break space, so "27 000 000 000" never breaks across lines.
 THOUSANDS_SEPARATOR = "\u00a0"

@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from workbook.cli.common import err, library_errors, out
+from workbook.cli.common import collect_workbooks, err, existing_file, library_errors, out, whole_number
 from workbook.messages import text
 
 if TYPE_CHECKING:
@@ -15,12 +15,12 @@ if TYPE_CHECKING:
 
 
 def consolidate(
-    paths: Annotated[list[Path], typer.Argument(help="Agencies' workbooks, or folders holding them.", exists=True)],
-    output: Annotated[Path, typer.Option("--output", "-o", help="The consolidated workbook to write (.xlsx).")],
-    member: Annotated[Optional[Path], typer.Option(
-        help="The member's own workbook: its narrative answers and its own figures.", exists=True,
-        dir_okay=False)] = None,
-    jobs: Annotated[Optional[int], typer.Option(help="Processes to use (default: every core).", min=1)] = None,
+    paths: Annotated[list[str], typer.Argument(help=text("help.consolidate.paths"), metavar=text("help.paths"),
+                                               show_default=False)],
+    output: Annotated[Path, typer.Option("--output", "-o", help=text("help.consolidate.output"),
+                                         metavar=text("help.file"))],
+    member: Annotated[Optional[str], typer.Option(help=text("help.consolidate.member"), metavar=text("help.file"))] = None,
+    jobs: Annotated[Optional[str], typer.Option(help=text("help.jobs"), metavar=text("help.count"))] = None,
 ) -> None:
     """Combine the agencies' workbooks into one form workbook for the member.
 
@@ -31,8 +31,9 @@ def consolidate(
     from workbook.cli.validate import print_problems
     from workbook.consolidate import consolidate as combine, write_consolidated
 
+    files, member_file = collect_workbooks(paths), existing_file(member, "--member")
     with library_errors():
-        outcome = combine(paths, member=member, jobs=jobs)
+        outcome = combine(files, member=member_file, jobs=whole_number(jobs, "--jobs", minimum=1))
         path = write_consolidated(outcome, output)
     print_outcome(outcome, out)
     if outcome.invalid:
@@ -44,6 +45,7 @@ def consolidate(
 
 def print_outcome(outcome: Consolidation, console: Console) -> None:
     from rich.table import Table
+    from rich.text import Text
 
     from workbook.consolidate import agency_name
 
@@ -71,7 +73,7 @@ def print_outcome(outcome: Consolidation, console: Console) -> None:
     for key, total in outcome.sums.items():
         own = outcome.member_figures.get(key)
         difference = own - total if isinstance(own, int) and isinstance(total, int) else None
-        marked = f"[red]{difference:,}[/]".replace(",", " ") if difference else ("0" if difference == 0 else "")
+        marked = Text(f"{difference:,}".replace(",", " "), style="red") if difference else ("0" if difference == 0 else "")
         table.add_row(outcome.form.field(key).label, _number(total), _number(own), marked)
     console.print(table)
 

@@ -164,7 +164,7 @@ def test_library_refusals_are_norwegian(tmp_path: Path) -> None:
              "versjon": ({**document, "form_version": "1999.9"},
                          "Fant ingen regler for skjemaet «ehn-offentlig», versjon «1999.9»."),
              "tabell": ({**document, "data": {**document["data"], "requirements": [{"vare": "x"}]}},
-                        "ukjente kolonner i tabellen requirements, rad 1: vare.")}
+                        "Rad 1 av «requirements» i JSON-filen har kolonner som skjemaet ikke har: vare.")}
     for name, (data, said) in cases.items():
         (tmp_path / f"{name}.json").write_text(json.dumps(data), encoding="utf-8")
     (tmp_path / "ødelagt.json").write_text('{"data": {', encoding="utf-8")

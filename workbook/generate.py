@@ -175,7 +175,7 @@ def _lock_structure(path: Path) -> None:
         for info, data in parts:
             if info.filename == "xl/workbook.xml":
                 if data.count(b"<bookViews>") != 1:
-                    raise GenerateError("xl/workbook.xml has no single <bookViews> to protect")
+                    raise GenerateError("error.cannot_protect", part="xl/workbook.xml")
                 data = data.replace(b"<bookViews>", b'<workbookProtection lockStructure="1"/><bookViews>')
             target.writestr(info, data)
 
@@ -452,7 +452,7 @@ def _metadata(form: Form, year: int, agency: str | None, prefill: Mapping[str, A
         raise DataFormatError(text("prefill.no_data"))
     unknown = sorted(set(data) - {f.key for f in form.questions()})
     if unknown:
-        raise DataFormatError(text("prefill.unknown_keys", keys=", ".join(unknown)))
+        raise DataFormatError("error.unknown_keys", keys=", ".join(unknown))
     given_year, given_agency = prefill.get("reporting_year", year), prefill.get("agency", agency)
     if not isinstance(given_year, int) or isinstance(given_year, bool) or not 1900 <= given_year <= 9999:
         raise DataFormatError(text("prefill.bad_year", where=_where("reporting_year"), value=repr(given_year)[:40]))

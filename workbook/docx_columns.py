@@ -1,10 +1,11 @@
 """Column widths of the form's tables, fitted to their text after rendering.
 
 The report sets the widths itself, so Word and LibreOffice show the same table: each column gets
-room for its longest word (header words give way first when space is short), and what is left
-goes to the columns by how much text their rows hold on average. Only the tables the
-template marks as the form's (alt-text title :data:`FORM_TABLE_CAPTION`) are fitted; a table whose
-rows do not fill its grid is left as the template made it. A prototype row of a long list (see
+room for the longest word of its header, so a header word never breaks ("kontraktsvilkå / r"),
+and for the longest word of its rows (these give way first when space is short: a long word in a
+row may wrap); what is left goes to the columns by how much text their rows hold on average. Only
+the tables the template marks as the form's (table style :data:`FORM_TABLE_STYLE`) are fitted; a
+table whose rows do not fill its grid is left as the template made it. A prototype row of a long list (see
 :mod:`workbook.docx_repeat`) counts as the rows it stands for.
 """
 
@@ -17,18 +18,20 @@ from docx.document import Document as DocxDocument
 from docx.oxml.ns import qn
 from lxml import etree
 
-#: The alt-text title that marks the form's tables in the template (see the build script).
-FORM_TABLE_CAPTION = "Skjematabell"
+#: The style id of the table style that marks the form's tables in the template (see the build
+#: script); the alt text is the question's own label, not a marker.
+FORM_TABLE_STYLE = "FormTable"
 _CHAR = 100  # twips per character of 10 pt text, about 1.8 mm
+_HEADER_CHAR = 112  # twips per character of the headers' bold text, wider than plain (measured)
 _PADDING = 260  # twips: the cell's left and right margins and a little air
 _WORD_CAP = 2600  # twips: a longer word in the rows may wrap rather than widen its column
-_HEADER_WORD_CAP = 1400  # twips: header words wrap sooner (and give way first when space is short)
 _MEAN_CAP = 400  # characters: beyond this, more text does not ask for a wider column
 _TWIPS_PER_EMU = 1 / 635
 W_NAMESPACE = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _TEXTS = etree.XPath(".//w:t/text()", namespaces={"w": W_NAMESPACE})
 _SPAN = etree.XPath("string(w:tcPr/w:gridSpan/@w:val)", namespaces={"w": W_NAMESPACE})
 _IS_HEADER = etree.XPath("boolean(w:trPr/w:tblHeader)", namespaces={"w": W_NAMESPACE})
+_STYLE = etree.XPath("string(w:tblPr/w:tblStyle/@w:val)", namespaces={"w": W_NAMESPACE})
 
 
 def _placed_cells(tr: Any) -> list[tuple[int, int, Any]]:
@@ -46,15 +49,18 @@ def _longest_word(content: str) -> int:
 
 
 def _minimum_widths(total: int, words: list[int], header_words: list[int]) -> list[int]:
-    """Room for each column's longest word; header words give way first when space is short."""
-    rows = [min(w * _CHAR + _PADDING, _WORD_CAP) for w in words]
-    full = [max(r, min(h * _CHAR + _PADDING, _HEADER_WORD_CAP)) for r, h in zip(rows, header_words)]
+    """Room for each column's longest header word and longest row word; when space is short the
+    row words give way first (down to the header's), the header words only when they alone do
+    not fit."""
+    headers = [h * _HEADER_CHAR + _PADDING if h else 0 for h in header_words]
+    full = [max(min(w * _CHAR + _PADDING, _WORD_CAP), h) for w, h in zip(words, headers)]
     if sum(full) <= total:
         return full
-    if sum(rows) >= total:
-        return [int(total * r / sum(rows)) for r in rows]
-    share = (total - sum(rows)) / (sum(full) - sum(rows))
-    return [int(r + (f - r) * share) for r, f in zip(rows, full)]
+    floor = [max(h, _PADDING) for h in headers]
+    if sum(floor) >= total:
+        return [int(total * f / sum(floor)) for f in floor]
+    share = (total - sum(floor)) / (sum(full) - sum(floor))
+    return [int(f + (w - f) * share) for f, w in zip(floor, full)]
 
 
 #: A table row as the fitting sees it: whether it is a header row, how many rows it stands for,
@@ -145,6 +151,5 @@ def fit_form_tables(docx: DocxDocument,
     section = docx.sections[0]
     total = int((section.page_width - section.left_margin - section.right_margin) * _TWIPS_PER_EMU)
     for tbl in docx.element.body.iter(qn("w:tbl")):
-        caption = tbl.tblPr.find(qn("w:tblCaption"))
-        if caption is not None and caption.get(qn("w:val")) == FORM_TABLE_CAPTION:
+        if _STYLE(tbl) == FORM_TABLE_STYLE:
             _fit_table(tbl, total, repeated or {})

@@ -285,13 +285,16 @@ def _chunks(pieces: Iterable[str], size: int = 1 << 20) -> Iterator[bytes]:
     yield "".join(batch).encode("utf-8")
 
 
-def write_package(package: bytes, output: Path, document: Iterable[str]) -> None:
-    """Copy the saved package to ``output``, its body written from ``document``'s pieces."""
+def write_package(package: bytes, output: Path, document: Iterable[str],
+                  replace: Mapping[str, bytes] | None = None) -> None:
+    """Copy the saved package to ``output``, its body written from ``document``'s pieces and the
+    parts named in ``replace`` (that the package has) with the bytes given."""
+    replace = replace or {}
     with zipfile.ZipFile(io.BytesIO(package)) as source, zipfile.ZipFile(
             output, "w", zipfile.ZIP_DEFLATED, compresslevel=DEFLATE_LEVEL) as target:
         for info in source.infolist():
             if info.filename != DOCUMENT_PART:
-                target.writestr(info, source.read(info))
+                target.writestr(info, replace.get(info.filename) or source.read(info))
                 continue
             with target.open(info.filename, "w") as stream:
                 for chunk in _chunks(document):

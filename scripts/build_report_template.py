@@ -207,6 +207,7 @@ def _custom_styles(doc: DocxDocument) -> None:
     member_quote.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
     member_quote.paragraph_format.space_before = Pt(24)
     member_quote.paragraph_format.space_after = Pt(24)
+    member_quote.paragraph_format.keep_together = True
     contents = _add_style(doc, CONTENTS_TITLE)
     contents.font.size, contents.font.bold, contents.font.color.rgb = Pt(18), True, ACCENT
     contents.paragraph_format.space_after = Pt(12)

@@ -21,9 +21,31 @@ from lxml import etree
 #: The style id of the table style that marks the form's tables in the template (see the build
 #: script); the alt text is the question's own label, not a marker.
 FORM_TABLE_STYLE = "FormTable"
-_CHAR = 100  # twips per character of 10 pt text, about 1.8 mm
-_HEADER_CHAR = 112  # twips per character of the headers' bold text, wider than plain (measured)
-_PADDING = 260  # twips: the cell's left and right margins and a little air
+_CHAR = 100  # twips per character of 10 pt text, about 1.8 mm (for how much text a column holds)
+_POINTS = 10  # the tables' text size (styles Tabelltekst and Tabelloverskrift of the template)
+_PADDING = 280  # twips: the cell's left and right margins (2 × 108) and a little air
+
+# Advance widths (1/1000 em, rounded up) of the template's font, Calibri, measured from its
+# metric-compatible twin Carlito (regular, then bold), so a word's width is known rather than
+# guessed from its length: a header word must never be cut. No library measures text in a
+# document that is not laid out yet; a character not listed counts as a wide one.
+_MEASURED = " abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789æøåÆØÅéüöä.,:;-–/()%&+'\"«»?!"
+_REGULAR = (
+    227, 480, 526, 423, 526, 498, 306, 471, 526, 230, 240, 455, 230, 799, 526, 528, 526, 526, 349,
+    392, 335, 526, 452, 715, 434, 453, 396, 579, 544, 534, 616, 489, 460, 631, 624, 252, 319, 520,
+    421, 855, 646, 663, 517, 673, 543, 460, 488, 642, 568, 890, 520, 488, 469, 507, 507, 507, 507,
+    507, 507, 507, 507, 507, 507, 773, 530, 480, 764, 664, 579, 498, 526, 528, 480, 253, 250, 268,
+    268, 307, 499, 387, 304, 304, 715, 683, 499, 221, 401, 513, 513, 464, 326,
+)
+_BOLD = (
+    227, 494, 537, 419, 537, 504, 317, 475, 537, 246, 256, 480, 246, 814, 537, 538, 537, 537, 356,
+    399, 347, 537, 474, 746, 460, 474, 398, 606, 561, 530, 631, 488, 459, 638, 631, 267, 332, 547,
+    423, 875, 659, 677, 533, 687, 563, 473, 496, 653, 592, 907, 551, 520, 479, 507, 507, 507, 507,
+    507, 507, 507, 507, 507, 507, 775, 544, 494, 776, 681, 606, 504, 537, 538, 494, 268, 258, 276,
+    276, 307, 499, 430, 312, 312, 730, 705, 499, 234, 439, 539, 539, 464, 326,
+)
+_UNLISTED = 900
+_WIDTHS = {False: dict(zip(_MEASURED, _REGULAR)), True: dict(zip(_MEASURED, _BOLD))}
 _WORD_CAP = 2600  # twips: a longer word in the rows may wrap rather than widen its column
 _MEAN_CAP = 400  # characters: beyond this, more text does not ask for a wider column
 _TWIPS_PER_EMU = 1 / 635
@@ -44,16 +66,23 @@ def _placed_cells(tr: Any) -> list[tuple[int, int, Any]]:
     return placed
 
 
-def _longest_word(content: str) -> int:
-    return max(map(len, content.split()), default=0)
+def word_width(word: str, bold: bool = False) -> int:
+    """The width of ``word`` in the tables' text, in twips (plain or bold)."""
+    widths = _WIDTHS[bold]
+    return -(-sum(widths.get(c, _UNLISTED) for c in word) * _POINTS * 20 // 1000)
+
+
+def _longest_word(content: str, bold: bool = False) -> int:
+    """The width of the widest word of ``content``, in twips (0 for no words)."""
+    return max((word_width(w, bold) for w in set(content.split())), default=0)
 
 
 def _minimum_widths(total: int, words: list[int], header_words: list[int]) -> list[int]:
-    """Room for each column's longest header word and longest row word; when space is short the
-    row words give way first (down to the header's), the header words only when they alone do
-    not fit."""
-    headers = [h * _HEADER_CHAR + _PADDING if h else 0 for h in header_words]
-    full = [max(min(w * _CHAR + _PADDING, _WORD_CAP), h) for w, h in zip(words, headers)]
+    """Room for each column's widest header word and widest row word (widths in twips); when
+    space is short the row words give way first (down to the header's), the header words only
+    when they alone do not fit."""
+    headers = [h + _PADDING if h else 0 for h in header_words]
+    full = [max(min(w + _PADDING, _WORD_CAP), h) for w, h in zip(words, headers)]
     if sum(full) <= total:
         return full
     floor = [max(h, _PADDING) for h in headers]
@@ -78,7 +107,7 @@ def _column_widths(rows: Iterable[TextRow], count: int, total: int) -> list[int]
             if span != 1:
                 continue
             if header:
-                header_words[column] = max(header_words[column], _longest_word(content))
+                header_words[column] = max(header_words[column], _longest_word(content, True))
             else:
                 length[column] += len(content) - (many - 1)  # not the joining spaces
                 words[column] = max(words[column], _longest_word(content))

@@ -238,7 +238,8 @@ class Repeated:
             return None  # the template does not show this table
         start, end = _enclosing(xml, min(found), "tr")
         row = _Fragment(xml[start:end], slots, listing)
-        return start, end, lambda: (row.fill(item) for item in items)
+        return start, end, lambda: (keep_with_next(row.fill(item)) if not index else row.fill(item)
+                                    for index, item in enumerate(items))
 
     def _appendix_region(self, xml: str, listing: Callable[[str], str]) -> Region | None:
         """The agencies: heading, figures table (when it has figures) and answers each."""
@@ -270,6 +271,24 @@ class Repeated:
             yield from items()
             done = end
         yield xml[done:]
+
+
+_PARAGRAPH_PROPERTIES = re.compile(r"<w:pPr>(?:<w:pStyle [^>]*/>)?")
+_BARE_PARAGRAPH = re.compile(r"<w:p>(?!<w:pPr>)")
+_KEEP_NEXT = "<w:keepNext/>"
+
+
+def keep_with_next(row: str) -> str:
+    """A table row's XML with every paragraph kept with the next (``w:keepNext``, after the
+    paragraph's style as the schema orders it): the first body row of a form table keeps with the
+    second, so a table never starts with one lonely row at the bottom of a page (its header rows
+    keep with the next in the template)."""
+    def keep(match: re.Match[str]) -> str:
+        kept = row.startswith(_KEEP_NEXT, match.end())
+        return match.group() if kept else match.group() + _KEEP_NEXT
+
+    row = _PARAGRAPH_PROPERTIES.sub(keep, row)
+    return _BARE_PARAGRAPH.sub(f"<w:p><w:pPr>{_KEEP_NEXT}</w:pPr>", row)
 
 
 def _chunks(pieces: Iterable[str], size: int = 1 << 20) -> Iterator[bytes]:

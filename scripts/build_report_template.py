@@ -98,6 +98,9 @@ STATIC_BOOKMARKS = {"readers": ("_TocReaders", 90001), "appendix": ("_TocAppendi
 QUESTION = ("Spørsmål", "Question")
 TABLE_TEXT = ("Tabelltekst", "TableText")
 TABLE_HEADING = ("Tabelloverskrift", "TableHeading")
+#: A size smaller, for the 2.2 table with the agency column (seven columns on a portrait page).
+TABLE_TEXT_SMALL = ("Tabelltekst liten", "TableTextSmall")
+TABLE_HEADING_SMALL = ("Tabelloverskrift liten", "TableHeadingSmall")
 LOGO = ("Logo", "Logo")
 COVER_LINE = ("Forside undertittel", "CoverLine")
 SPACER = ("Avstand etter tabell", "TableSpacer")
@@ -194,6 +197,10 @@ def _custom_styles(doc: DocxDocument) -> None:
     table_text.paragraph_format.line_spacing = 1.0
     table_heading = _add_style(doc, TABLE_HEADING, base=TABLE_TEXT[0])
     table_heading.font.bold = True
+    small = _add_style(doc, TABLE_TEXT_SMALL, base=TABLE_TEXT[0])
+    small.font.size = Pt(8.5)
+    small_heading = _add_style(doc, TABLE_HEADING_SMALL, base=TABLE_TEXT_SMALL[0])
+    small_heading.font.bold = True
     logo = _add_style(doc, LOGO)
     logo.font.size, logo.font.bold, logo.font.color.rgb = Pt(16), True, ACCENT
     logo.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.RIGHT
@@ -497,6 +504,8 @@ def requirements_table(doc: DocxDocument, *, with_agency: bool) -> None:
     widths = [46.0, 24.0, 24.0]
     if with_agency:
         lead, widths = ["agency", *lead], [26.0, 34.0, 20.0, 18.0]
+    heading, body = (TABLE_HEADING_SMALL[0], TABLE_TEXT_SMALL[0]) if with_agency else \
+        (TABLE_HEADING[0], TABLE_TEXT[0])
     phases = ["as_qualification", "at_award", "as_contract_condition"]
     phase_width = (TEXT_WIDTH_MM - sum(widths)) / 3
     table = _table(doc, 5, [*widths, *[phase_width] * 3])
@@ -505,11 +514,10 @@ def requirements_table(doc: DocxDocument, *, with_agency: bool) -> None:
         table.cell(0, index).merge(table.cell(1, index))
     group = table.cell(0, n).merge(table.cell(0, n + 2))
     for index, key in enumerate(lead):
-        _first_paragraph(table.cell(0, index), f"{{{{ q.table.labels.{key} }}}}", TABLE_HEADING[0])
-    _first_paragraph(group, REQUIREMENTS_GROUP, TABLE_HEADING[0])
+        _first_paragraph(table.cell(0, index), f"{{{{ q.table.labels.{key} }}}}", heading)
+    _first_paragraph(group, REQUIREMENTS_GROUP, heading)
     for index, key in enumerate(phases):
-        _first_paragraph(table.cell(1, n + index), f"{{{{ q.table.labels.{key} }}}}",
-                         TABLE_HEADING[0])
+        _first_paragraph(table.cell(1, n + index), f"{{{{ q.table.labels.{key} }}}}", heading)
     for row in table.rows[:2]:
         _header_row(row)
         for tc in row._tr.tc_lst:
@@ -519,7 +527,7 @@ def requirements_table(doc: DocxDocument, *, with_agency: bool) -> None:
         _keep_with_next(row)
     _tag_row(table, 2, "{%tr for r in q.table.rows %}")
     for index, key in enumerate([*lead, *phases]):
-        _first_paragraph(table.cell(3, index), f"{{{{ r.{key} }}}}", TABLE_TEXT[0])
+        _first_paragraph(table.cell(3, index), f"{{{{ r.{key} }}}}", body)
     _keep_rows_whole(table.rows[3])
     _tag_row(table, 4, "{%tr endfor %}")
     _full_width(table, autofit=False)

@@ -22,8 +22,8 @@ from lxml import etree
 #: script); the alt text is the question's own label, not a marker.
 FORM_TABLE_STYLE = "FormTable"
 _CHAR = 100  # twips per character of 10 pt text, about 1.8 mm (for how much text a column holds)
-_POINTS = 10  # the tables' text size (styles Tabelltekst and Tabelloverskrift of the template)
-_PADDING = 280  # twips: the cell's left and right margins (2 × 108) and a little air
+_POINTS = 10.0  # text size when a table's paragraph style does not say (Tabelltekst's size)
+_PADDING = 240  # twips: the cell's left and right margins (2 × 108) and a little air
 
 # Advance widths (1/1000 em, rounded up) of the template's font, Calibri, measured from its
 # metric-compatible twin Carlito (regular, then bold), so a word's width is known rather than
@@ -66,15 +66,36 @@ def _placed_cells(tr: Any) -> list[tuple[int, int, Any]]:
     return placed
 
 
-def word_width(word: str, bold: bool = False) -> int:
-    """The width of ``word`` in the tables' text, in twips (plain or bold)."""
+def word_width(word: str, bold: bool = False, points: float = _POINTS) -> int:
+    """The width of ``word`` in Calibri of ``points`` size, in twips (plain or bold)."""
     widths = _WIDTHS[bold]
-    return -(-sum(widths.get(c, _UNLISTED) for c in word) * _POINTS * 20 // 1000)
+    return int(-(-sum(widths.get(c, _UNLISTED) for c in word) * points * 20 // 1000))
 
 
-def _longest_word(content: str, bold: bool = False) -> int:
+def _longest_word(content: str, bold: bool = False, points: float = _POINTS) -> int:
     """The width of the widest word of ``content``, in twips (0 for no words)."""
-    return max((word_width(w, bold) for w in set(content.split())), default=0)
+    return max((word_width(w, bold, points) for w in set(content.split())), default=0)
+
+
+_STYLE_ID = qn("w:styleId")
+_BASED_ON = etree.XPath("string(w:basedOn/@w:val)", namespaces={"w": W_NAMESPACE})
+_SIZE = etree.XPath("string(w:rPr/w:sz/@w:val)", namespaces={"w": W_NAMESPACE})
+_PARAGRAPH_STYLE = etree.XPath("string(.//w:p[1]/w:pPr/w:pStyle/@w:val)",
+                               namespaces={"w": W_NAMESPACE})
+
+
+def _style_sizes(docx: DocxDocument) -> dict[str, float]:
+    """Each paragraph style's text size in points, through the styles it is based on."""
+    styles = {s.get(_STYLE_ID): s for s in docx.styles.element.iterchildren(qn("w:style"))}
+
+    def size(style_id: str, depth: int = 0) -> float:
+        style = styles.get(style_id)
+        if style is None or depth > 20:
+            return _POINTS
+        own = _SIZE(style)
+        return int(own) / 2 if own else size(_BASED_ON(style), depth + 1)
+
+    return {style_id: size(style_id) for style_id in styles if style_id}
 
 
 def _minimum_widths(total: int, words: list[int], header_words: list[int]) -> list[int]:
@@ -98,7 +119,9 @@ def _minimum_widths(total: int, words: list[int], header_words: list[int]) -> li
 TextRow = tuple[bool, int, list[tuple[int, int, str]]]
 
 
-def _column_widths(rows: Iterable[TextRow], count: int, total: int) -> list[int]:
+def _column_widths(rows: Iterable[TextRow], count: int, total: int,
+                   points: tuple[float, float] = (_POINTS, _POINTS)) -> list[int]:
+    """Column widths in twips; ``points`` is the text size of the header rows and of the rows."""
     length, words, header_words = [0] * count, [0] * count, [0] * count
     body_rows = 0
     for header, many, cells in rows:
@@ -107,10 +130,11 @@ def _column_widths(rows: Iterable[TextRow], count: int, total: int) -> list[int]
             if span != 1:
                 continue
             if header:
-                header_words[column] = max(header_words[column], _longest_word(content, True))
+                header_words[column] = max(header_words[column],
+                                           _longest_word(content, True, points[0]))
             else:
                 length[column] += len(content) - (many - 1)  # not the joining spaces
-                words[column] = max(words[column], _longest_word(content))
+                words[column] = max(words[column], _longest_word(content, False, points[1]))
     minimum = _minimum_widths(total, words, header_words)
     wanted = [max(min(n / max(body_rows, 1), _MEAN_CAP) * _CHAR + _PADDING - m, 0.0)
               for n, m in zip(length, minimum)]
@@ -147,13 +171,24 @@ def _set_width(parent: Any, tag: str, width: int) -> None:
     element.set(qn("w:type"), "dxa")
 
 
-def _fit_table(tbl: Any, total: int, repeated: Mapping[str, tuple[int, str]]) -> None:
+def _text_sizes(trs: list[Any], sizes: Mapping[str, float]) -> tuple[float, float]:
+    """The text size of the table's header rows and of its other rows (their first paragraph's
+    style)."""
+    header = next((tr for tr in trs if _IS_HEADER(tr)), None)
+    body = next((tr for tr in trs if not _IS_HEADER(tr)), None)
+    return tuple(sizes.get(_PARAGRAPH_STYLE(tr), _POINTS) if tr is not None else _POINTS
+                 for tr in (header, body))  # type: ignore[return-value]
+
+
+def _fit_table(tbl: Any, total: int, repeated: Mapping[str, tuple[int, str]],
+               sizes: Mapping[str, float]) -> None:
     grid = tbl.find(qn("w:tblGrid")).findall(qn("w:gridCol"))
     count = len(grid)
-    rows = [(bool(_IS_HEADER(tr)), _placed_cells(tr)) for tr in tbl.findall(qn("w:tr"))]
+    trs = tbl.findall(qn("w:tr"))
+    rows = [(bool(_IS_HEADER(tr)), _placed_cells(tr)) for tr in trs]
     if not count or any(sum(span for _, span, _ in cells) != count for _, cells in rows):
         return  # a ragged table: leave it as the template made it
-    widths = _column_widths(_text_rows(rows, repeated), count, total)
+    widths = _column_widths(_text_rows(rows, repeated), count, total, _text_sizes(trs, sizes))
     for col, width in zip(grid, widths):
         col.set(qn("w:w"), str(width))
     for _, cells in rows:
@@ -179,6 +214,7 @@ def fit_form_tables(docx: DocxDocument,
     """
     section = docx.sections[0]
     total = int((section.page_width - section.left_margin - section.right_margin) * _TWIPS_PER_EMU)
+    sizes = _style_sizes(docx)
     for tbl in docx.element.body.iter(qn("w:tbl")):
         if _STYLE(tbl) == FORM_TABLE_STYLE:
-            _fit_table(tbl, total, repeated or {})
+            _fit_table(tbl, total, repeated or {}, sizes)

@@ -562,7 +562,7 @@ def question_items(doc: DocxDocument) -> None:
 
 def member_quote(doc: DocxDocument) -> None:
     """The member's own highlight quote, where the published reports place it."""
-    para(doc, "{%p if part.show_quote %}")
+    para(doc, "{%p if part.show_quote and quote.show %}")
     para(doc, "“{{ quote.text }}”", MEMBER_QUOTE[0])
     para(doc, "{%p endif %}")
 

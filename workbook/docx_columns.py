@@ -80,12 +80,13 @@ def _longest_word(content: str, bold: bool = False, points: float = _POINTS) -> 
 _STYLE_ID = qn("w:styleId")
 _BASED_ON = etree.XPath("string(w:basedOn/@w:val)", namespaces={"w": W_NAMESPACE})
 _SIZE = etree.XPath("string(w:rPr/w:sz/@w:val)", namespaces={"w": W_NAMESPACE})
-_PARAGRAPH_STYLE = etree.XPath("string(.//w:p[1]/w:pPr/w:pStyle/@w:val)",
-                               namespaces={"w": W_NAMESPACE})
+_PARAGRAPH_STYLES = etree.XPath(".//w:p/w:pPr/w:pStyle/@w:val", namespaces={"w": W_NAMESPACE})
+_IS_LIST = etree.XPath("boolean(w:pPr/w:numPr)", namespaces={"w": W_NAMESPACE})
 
 
 def _style_sizes(docx: DocxDocument) -> dict[str, float]:
-    """Each paragraph style's text size in points, through the styles it is based on."""
+    """Each paragraph style's text size in points, through the styles it is based on; list
+    styles (bullets) are left out: a row's text size is that of its plain paragraphs."""
     styles = {s.get(_STYLE_ID): s for s in docx.styles.element.iterchildren(qn("w:style"))}
 
     def size(style_id: str, depth: int = 0) -> float:
@@ -95,7 +96,8 @@ def _style_sizes(docx: DocxDocument) -> dict[str, float]:
         own = _SIZE(style)
         return int(own) / 2 if own else size(_BASED_ON(style), depth + 1)
 
-    return {style_id: size(style_id) for style_id in styles if style_id}
+    return {style_id: size(style_id) for style_id, style in styles.items()
+            if style_id and not _IS_LIST(style)}
 
 
 def _minimum_widths(total: int, words: list[int], header_words: list[int]) -> list[int]:
@@ -172,11 +174,12 @@ def _set_width(parent: Any, tag: str, width: int) -> None:
 
 
 def _text_sizes(trs: list[Any], sizes: Mapping[str, float]) -> tuple[float, float]:
-    """The text size of the table's header rows and of its other rows (their first paragraph's
-    style)."""
+    """The text size of the table's header rows and of its other rows: the largest of the
+    styles of the first such row's plain paragraphs."""
     header = next((tr for tr in trs if _IS_HEADER(tr)), None)
     body = next((tr for tr in trs if not _IS_HEADER(tr)), None)
-    return tuple(sizes.get(_PARAGRAPH_STYLE(tr), _POINTS) if tr is not None else _POINTS
+    return tuple(max((sizes[s] for s in _PARAGRAPH_STYLES(tr) if s in sizes), default=_POINTS)
+                 if tr is not None else _POINTS
                  for tr in (header, body))  # type: ignore[return-value]
 
 

@@ -10,9 +10,11 @@ pdftotext: what each page shows).
 from __future__ import annotations
 
 import copy
+import os
 import re
 import shutil
 import subprocess
+import sys
 import uuid
 import zipfile
 from datetime import datetime, timedelta, timezone
@@ -29,7 +31,8 @@ from typer.testing import CliRunner
 from test_report import APPENDIX, full_document, rows_for
 from workbook.cli import app
 from workbook.form import load_form
-from workbook.pdf import PDF_EXPORT, find_soffice
+from workbook.errors import PdfError
+from workbook.pdf import PDF_EXPORT, convert_to_pdf, find_soffice
 from workbook.report import render_report
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -396,3 +399,27 @@ def test_the_instruction_under_2_2_is_there(oslo: Path) -> None:
     assert "minst fem anskaffelser der kravene anses som relevante" in blocks[at][1]
     assert blocks[at - 1][1] == _flat(FORM.field("requirements").label)
     assert blocks[at + 1][0] == qn("w:tbl") and "AV-utstyr" in blocks[at + 1][1]
+
+
+_UNTAGGED_SOFFICE = '''#!{python}
+import sys
+from pathlib import Path
+import pikepdf
+args = sys.argv[1:]
+outdir = Path(args[args.index("--outdir") + 1])
+pdf = pikepdf.new()
+pdf.add_blank_page()
+pdf.save(outdir / (Path(args[-1]).stem + ".pdf"))
+'''
+
+
+@pytest.mark.skipif(os.name != "posix", reason="the stand-in for LibreOffice is a POSIX script")
+def test_an_untagged_pdf_is_refused_not_published(tmp_path: Path) -> None:
+    """An older LibreOffice ignores the export options and writes an untagged PDF."""
+    soffice = tmp_path / "soffice"
+    soffice.write_text(_UNTAGGED_SOFFICE.format(python=sys.executable), encoding="utf-8")
+    soffice.chmod(0o755)
+    report = render_report(full_document(), tmp_path / "rapport.docx")
+    with pytest.raises(PdfError, match="7.4"):
+        convert_to_pdf(report, tmp_path / "pdf", soffice=soffice)
+    assert not (tmp_path / "pdf" / "rapport.pdf").exists()

@@ -8,7 +8,8 @@ The PDF is tagged and made to PDF/UA-1 (universell utforming: Norwegian public b
 accessible documents): headings, lists and tables are tagged, table header rows are marked, the
 document's language (/Lang, from the report's nb-NO) and title (shown in the title bar) are set.
 LibreOffice does this only when asked, through the PDF export filter's options (LibreOffice 7.4
-and later read them as JSON).
+and later read them as JSON; an older one ignores them and writes an untagged PDF, which is
+refused rather than published).
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ PDF_EXPORT = (
     'pdf:writer_pdf_Export:{"UseTaggedPDF":{"type":"boolean","value":"true"},'
     '"PDFUACompliance":{"type":"boolean","value":"true"}}'
 )
+#: What a tagged PDF's catalogue holds (LibreOffice writes it uncompressed).
+_TAGGED = b"/StructTreeRoot"
 
 
 def _candidates() -> list[Path]:
@@ -98,4 +101,7 @@ def convert_to_pdf(
         detail = lines[-1].strip() if lines else text("report.pdf_failed_no_detail")
         raise PdfError(text("report.pdf_failed", docx=docx.name, code=result.returncode,
                             detail=detail))
+    if _TAGGED not in pdf.read_bytes():
+        pdf.unlink()
+        raise PdfError(text("report.pdf_not_tagged", docx=docx.name, soffice=soffice))
     return pdf

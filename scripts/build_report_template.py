@@ -8,6 +8,11 @@ must stay as they are: they are filled by docxtpl from the context that
 :func:`workbook.report.build_context` builds (section titles, labels and answers all come from the
 form, so a new question in ``schema.yaml`` appears without touching this template).
 
+The contents are written out by the template: one line per part (and per chapter), each linking
+to the bookmark its heading carries (``part.anchor``, ``part.chapter_anchor``) and showing that
+heading's page through a PAGEREF field, which LibreOffice fills in when it lays out the PDF and
+Word when it opens the document.
+
 Layout rules docxtpl imposes (see ``shared/engineering-notes.md``): a ``{%p %}`` tag stands alone
 in its paragraph, ``{%tr %}`` alone in its table row, ``{%tc %}`` alone in its cell; no ``%`` or
 ``}`` inside such tags (conditions are computed in Python and passed as booleans).
@@ -375,16 +380,13 @@ def title_page(doc: DocxDocument) -> None:
     last.add_run().add_break(WD_BREAK.PAGE)
 
 
-def _run(parent: object, text: str | None = None, *, field: str | None = None,
-         tab: bool = False) -> None:
+def _run(parent: object, tag: str, text: str | None = None, **attributes: str) -> None:
+    """A run holding one ``w:<tag>`` (text, tab, field character or field instruction)."""
     run = OxmlElement("w:r")
-    if field is not None:
-        child = OxmlElement("w:fldChar")
-        child.set(qn("w:fldCharType"), field)
-    elif tab:
-        child = OxmlElement("w:tab")
-    else:
-        child = OxmlElement("w:instrText" if text.startswith(" PAGEREF") else "w:t")
+    child = OxmlElement(f"w:{tag}")
+    for name, value in attributes.items():
+        child.set(qn(f"w:{name}"), value)
+    if text is not None:
         child.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
         child.text = text
     run.append(child)
@@ -400,13 +402,13 @@ def contents_entry(container: object, style: str, text: str, anchor: str) -> Non
     link = OxmlElement("w:hyperlink")
     link.set(qn("w:anchor"), anchor)
     link.set(qn("w:history"), "1")
-    _run(link, text)
-    _run(link, tab=True)
-    _run(link, field="begin")
-    _run(link, f" PAGEREF {anchor} \\h ")
-    _run(link, field="separate")
-    _run(link, "")
-    _run(link, field="end")
+    _run(link, "t", text)
+    _run(link, "tab")
+    _run(link, "fldChar", fldCharType="begin")
+    _run(link, "instrText", f" PAGEREF {anchor} \\h ")
+    _run(link, "fldChar", fldCharType="separate")
+    _run(link, "t", "")
+    _run(link, "fldChar", fldCharType="end")
     paragraph._p.append(link)
 
 
@@ -443,7 +445,7 @@ def to_readers(doc: DocxDocument) -> None:
     signature.add_run(SIGNATURE[1])
 
 
-def _heading(doc: DocxDocument, text: str, style: str, anchor: str = "part",
+def _heading(doc: DocxDocument, text: str, style: str, anchor: str,
              page_break_before: bool = False) -> None:
     """A heading with the bookmark its contents entry links to (``part.<anchor>``)."""
     heading = para(doc, text, style, page_break_before=page_break_before)

@@ -185,3 +185,15 @@ def test_a_crashed_or_stopped_file_has_its_own_message():
         result = _lost("innsendt/etat.xlsx", why, 120)
         assert [p.code for p in result.problems] == [code] and not result.valid
         assert result.problems[0].message == text(f"problem.{code}", seconds=120)
+
+
+def test_a_script_whose_workers_cannot_start_is_told_so_and_no_file_is_blamed(tmp_path, make_workbook):
+    """Workers start as fresh processes that import the main script: one without the main guard
+    re-runs itself in every worker, which must stop the run with one clear message."""
+    make_workbook(tmp_path, name="god.xlsx")
+    script = tmp_path / "skript.py"
+    script.write_text("from workbook.validate import validate_paths\n"
+                      f"validate_paths([{str(tmp_path)!r}], jobs=1)\n", encoding="utf-8")
+    run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert run.returncode != 0
+    assert "WorkerStartError" in run.stderr and "file-crashed" not in run.stdout + run.stderr

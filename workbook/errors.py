@@ -46,3 +46,12 @@ class DataFormatError(WorkbookError):
 class PdfError(WorkbookError):
     """Raised by :func:`workbook.pdf.convert_to_pdf` when LibreOffice is missing or the conversion
     fails (LibreOffice exits 0 even then, so the PDF's existence is what counts)."""
+
+
+class WorkerStartError(WorkbookError):
+    """Raised by :func:`workbook.workers.run_isolated` when a new worker process dies before it
+    could take a file (a broken installation, or a script that starts workers without
+    ``if __name__ == "__main__":``): no file is to blame, so none is reported as crashed."""
+
+    def __init__(self, exit_code: object) -> None:
+        super().__init__("error.worker_start", exit_code=exit_code)

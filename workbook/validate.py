@@ -17,7 +17,7 @@ import cerberus
 from workbook.crossrules import CHECKS
 from workbook.fastcheck import compile_schema
 from workbook.container import cell_position
-from workbook.form import Form
+from workbook.form import Form, load_form
 from workbook.ooxml_text import utf16_len
 from workbook.problems import ERROR, Problem, make
 from workbook.read import Submission, read_workbook
@@ -307,6 +307,26 @@ def iter_validate(paths: Iterable[Path | str], *, jobs: int | None = None, keep_
             following += 1
 
 
+def _read_one(path: str) -> Submission:
+    sub = read_workbook(path)
+    if sub.form is not None:  # sent back by name: the caller has the same rules
+        sub.form = (sub.form.form_id, sub.form.form_version)  # type: ignore[assignment]
+    return sub
+
+
+def read_isolated(path: Path | str, *, timeout: float = DEFAULT_TIMEOUT) -> Submission:
+    """:func:`workbook.read.read_workbook` in a worker process, so that a file which kills its
+    reader (or runs past ``timeout`` seconds) is one problem of its own, for commands that read
+    one file (export, report)."""
+    def lost(item: str, why: str) -> Submission:
+        return Submission(file=item, problems=_lost(item, why, timeout).problems)
+
+    ((_, sub),) = run_isolated(_read_one, [str(path)], jobs=1, timeout=timeout, on_lost=lost)
+    if sub.form is not None:
+        sub.form = load_form(*sub.form)  # type: ignore[misc]
+    return sub
+
+
 def validate_paths(paths: Iterable[Path | str], *, jobs: int | None = None, keep_documents: bool = False,
                    timeout: float = DEFAULT_TIMEOUT,
                    progress: Callable[[FileResult], None] | None = None) -> list[FileResult]:
@@ -314,5 +334,6 @@ def validate_paths(paths: Iterable[Path | str], *, jobs: int | None = None, keep
     return list(iter_validate(paths, jobs=jobs, keep_documents=keep_documents, timeout=timeout, progress=progress))
 
 
-__all__ = ["FileResult", "check_submission", "validate_file", "validate_paths", "iter_validate", "expand_paths",
+__all__ = ["FileResult", "check_submission", "validate_file", "validate_paths", "iter_validate", "read_isolated",
+           "expand_paths",
            "ERROR"]

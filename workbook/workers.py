@@ -23,12 +23,16 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
+from workbook.errors import WorkerStartError
+
 #: A file that takes longer than this (seconds) is stopped and reported. Generous: a normal form
 #: takes milliseconds, the largest consolidated workbooks about a second.
 DEFAULT_TIMEOUT = 120.0
 #: Address space a worker may use (POSIX), so a file that makes a library ask for absurd amounts of
 #: memory fails in its worker at once instead of pushing the machine into swap.
 WORKER_ADDRESS_SPACE = 4 * 1024**3
+#: How long a new worker may take to start (seconds).
+START_TIMEOUT = 120.0
 #: Tasks waiting in a worker's pipe besides the one it works on.
 QUEUED_PER_WORKER = 1
 
@@ -60,8 +64,12 @@ def _limit_memory() -> None:
         pass
 
 
+_READY = "ready"
+
+
 def _worker(connection: Connection, task: Callable[[Any], Any]) -> None:
     _limit_memory()
+    connection.send(_READY)
     while True:
         try:
             message = connection.recv()
@@ -101,7 +109,16 @@ def run_isolated(task: Callable[[Any], Any], items: Iterable[Any], *, jobs: int 
         process = context.Process(target=_worker, args=(child, task), daemon=True)
         process.start()
         child.close()
-        return _Worker(process, parent)
+        worker = _Worker(process, parent)
+        try:  # a worker that cannot start is no file's fault: stop, rather than blame the files
+            ready = bool(wait([parent, process.sentinel], timeout=START_TIMEOUT)) and parent.poll() and \
+                parent.recv() == _READY
+        except (EOFError, OSError):
+            ready = False
+        if not ready:
+            _stop(worker)
+            raise WorkerStartError(process.exitcode)
+        return worker
 
     def next_item() -> tuple[int, Any] | None:
         if waiting:
@@ -205,4 +222,4 @@ def _stop(worker: _Worker, politely: bool = False) -> None:
             pass
 
 
-__all__ = ["run_isolated", "CRASHED", "TIMED_OUT", "DEFAULT_TIMEOUT"]
+__all__ = ["run_isolated", "WorkerStartError", "CRASHED", "TIMED_OUT", "DEFAULT_TIMEOUT"]

@@ -20,11 +20,10 @@ def export(
     """Write a filled workbook's answers as JSON (help: cli.yaml); ``-o -`` writes to stdout."""
     from workbook.document import canonical, dumps, save_document
     from workbook.normalize import json_safe
-    from workbook.read import read_workbook
-    from workbook.validate import check_submission
+    from workbook.validate import check_submission, read_isolated
 
     path = existing_file(file, text("help.file"))
-    sub = read_workbook(path)
+    sub = read_isolated(path)  # a file that kills its reader is a problem of its own
     problems = check_submission(sub)
     if sub.form is None:
         print_problems(problems, err)

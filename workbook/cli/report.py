@@ -20,13 +20,12 @@ def report(
     from workbook.cli.validate import print_problems
     from workbook.consolidate import appendix_from_tables
     from workbook.pdf import convert_to_pdf
-    from workbook.read import read_workbook
     from workbook.report import render_report
-    from workbook.validate import check_submission
+    from workbook.validate import check_submission, read_isolated
 
     path = existing_file(file, text("help.file"))
     template_path = existing_file(template, "--template")
-    sub = read_workbook(path)
+    sub = read_isolated(path)  # a file that kills its reader is a problem of its own
     problems = check_submission(sub)
     if sub.form is None or any(p.is_error for p in problems):
         say(err, text("cli.report_invalid", file=path))

@@ -327,11 +327,9 @@ def _ole_file(*streams: str) -> bytes:
 
 
 def _sheet_part(path: Path, sheet: str) -> str:
-    container = open_container(path)
-    try:
-        return container.sheet_parts[sheet]
-    finally:
-        container.close()
+    from hostile import part_of
+
+    return part_of(path, sheet)
 
 
 def _zip_bomb(good: Path, target: Path) -> Path:

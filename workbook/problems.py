@@ -16,6 +16,9 @@ from workbook.messages import text
 
 ERROR = "error"
 WARNING = "warning"
+#: Norwegian digit grouping: a no-break space, from five digits up (years such as 2020 stay whole).
+THOUSANDS_SEPARATOR = "\u00a0"
+GROUP_FROM = 10_000
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,20 @@ class Problem:
         return asdict(self)
 
 
+def group_digits(number: int) -> str:
+    """``15000000`` as Norwegians write it: ``15 000 000`` (no-break spaces); ``2020`` as it is."""
+    if abs(number) < GROUP_FROM:
+        return str(number)
+    return f"{number:,}".replace(",", THOUSANDS_SEPARATOR)
+
+
+def _detail(value: Any) -> Any:
+    """A detail of a message as shown: whole numbers grouped, anything else as it is."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return group_digits(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
 def shown(value: Any) -> str | None:
     """A value as read, for messages: short, one line."""
     if value is None or value == "" or value == []:  # an empty table or choice list: nothing was read
@@ -49,6 +66,8 @@ def shown(value: Any) -> str | None:
         return text("workbook.answer_yes") if value else text("workbook.answer_no")
     if isinstance(value, float) and value.is_integer():
         value = int(value)
+    if isinstance(value, int):
+        return group_digits(value)
     if isinstance(value, dt.datetime) and value.time() == dt.time(0, 0):
         value = value.date()
     if isinstance(value, (dt.date, dt.datetime)):  # as Norwegians write dates, not 2024-03-05
@@ -73,6 +92,7 @@ def make(code: str, file: str, *, severity: str = ERROR, sheet: str | None = Non
          value: Any = None, **details: Any) -> Problem:
     """Build a problem whose message is ``problem.<code>`` from the catalogue."""
     value_text = shown(value)
-    message = text(f"problem.{code}", where=where(sheet, cell, label), value=value_text or "", **details)
+    message = text(f"problem.{code}", where=where(sheet, cell, label), value=value_text or "",
+                   **{name: _detail(detail) for name, detail in details.items()})
     return Problem(code=code, severity=severity, message=message, file=file, sheet=sheet, cell=cell,
                    key=key, row=row, column=column, value=value_text)

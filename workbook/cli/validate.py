@@ -45,13 +45,14 @@ def validate(
         raise typer.Exit(1)
     results = _run(files, jobs)
     if annotate is not None:
-        from workbook.annotate import annotate_file
+        from workbook.annotate import annotate_file, target_paths
 
+        marked = [r for r in results if r.problems and r.readable]
+        targets = target_paths([Path(r.file) for r in marked], annotate)
         with library_errors():
-            for result in results:
-                if result.problems and result.readable:
-                    copy = annotate_file(Path(result.file), result.problems, annotate)
-                    err.print(text("cli.annotated", path=copy), markup=False, highlight=False)
+            for result, target in zip(marked, targets):
+                copy = annotate_file(Path(result.file), result.problems, annotate, target=target)
+                err.print(text("cli.annotated", path=copy), markup=False, highlight=False)
     ok = all(r.valid and not (strict and r.warnings) for r in results)
     if as_json:
         payload = {"valid": ok, "strict": strict, "files": [r.to_dict() for r in results]}

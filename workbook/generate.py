@@ -26,7 +26,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from workbook.errors import DataFormatError, GenerateError
-from workbook.form import DEFAULT_FORM, Column, Field, Form, Section, load_form
+from workbook.form import DEFAULT_FORM, ROLE_AGENCY, Column, Field, Form, Section, load_form
 from workbook.messages import lines, text
 
 # Column widths (characters) of a section sheet: question, answer, help, further table columns.
@@ -34,7 +34,7 @@ WIDTH_LABEL, WIDTH_ANSWER, WIDTH_HELP, WIDTH_EXTRA = 55, 60, 45, 22
 LINE_HEIGHT = 15  # points per wrapped line
 MAX_ROW_HEIGHT = 409  # Excel's limit
 META_SHEET = "_skjema"
-META_ROWS = {"form_id": 0, "form_version": 1, "reporting_year": 2, "agency": 3}
+META_ROWS = {"form_id": 0, "form_version": 1, "reporting_year": 2, "agency": 3, "role": 4}
 YESNO_LIST = "lst_yesno"
 
 ExtraSheets = Callable[[Workbook, "Styles"], None]
@@ -148,10 +148,10 @@ class _Writer:
         _check(code, f"the value of {where}")
 
     # --- sheets --------------------------------------------------------------------------------
-    def meta_sheet(self, year: int, agency: str | None) -> None:
+    def meta_sheet(self, year: int, agency: str | None, role: str = ROLE_AGENCY) -> None:
         ws = self.book.add_worksheet(META_SHEET)
         values = {"form_id": self.form.form_id, "form_version": self.form.form_version,
-                  "reporting_year": year, "agency": agency}
+                  "reporting_year": year, "agency": agency, "role": role}
         for key, row in META_ROWS.items():
             ws.write_string(row, 0, key)
             self._write_value(ws, row, 1, values[key], None, key)
@@ -328,9 +328,17 @@ class _Writer:
         return last + 2
 
 
-def _metadata(form: Form, year: int, agency: str | None, prefill: Mapping[str, Any] | None) -> dict[str, Any]:
+def _role(form: Form, role: Any) -> str:
+    allowed = form.field("role").allowed
+    if role not in allowed:
+        raise DataFormatError(f"role is {role!r}, but must be one of {', '.join(allowed)}")
+    return str(role)
+
+
+def _metadata(form: Form, year: int, agency: str | None, prefill: Mapping[str, Any] | None,
+              role: str = ROLE_AGENCY) -> dict[str, Any]:
     if prefill is None:
-        return {"reporting_year": year, "agency": agency, "data": {}}
+        return {"reporting_year": year, "agency": agency, "role": _role(form, role), "data": {}}
     for key in ("form_id", "form_version"):
         if prefill.get(key) not in (None, getattr(form, key)):
             raise DataFormatError(f"{key} is {prefill.get(key)!r}, but the form is {getattr(form, key)!r}")
@@ -340,26 +348,28 @@ def _metadata(form: Form, year: int, agency: str | None, prefill: Mapping[str, A
     unknown = sorted(set(data) - {f.key for f in form.questions()})
     if unknown:
         raise DataFormatError(f"unknown key(s) in \"data\": {', '.join(unknown)}")
-    return {"reporting_year": prefill.get("reporting_year", year), "agency": prefill.get("agency", agency), "data": data}
+    return {"reporting_year": prefill.get("reporting_year", year), "agency": prefill.get("agency", agency),
+            "role": _role(form, prefill.get("role") or role), "data": data}
 
 
 def generate(output: Path, *, year: int = 2020, agency: str | None = None,
              prefill: Mapping[str, Any] | None = None, form: Form | None = None,
              consolidated: bool = False, extra_sheets: ExtraSheets | None = None,
-             created: datetime | None = None) -> Path:
+             created: datetime | None = None, role: str = ROLE_AGENCY) -> Path:
     """Write the form's workbook to ``output``; return the path.
 
     ``prefill`` is a document in the JSON format; its values are written exactly as given (a text
     stays text), and its year and agency win over ``year`` and ``agency``. ``consolidated`` adds
     the Virksomhet column to every table; ``extra_sheets`` may add sheets after the form's own;
-    ``created`` stamps the file's creation/modification time (default: now).
+    ``created`` stamps the file's creation/modification time (default: now); ``role`` says whose
+    workbook it is (``member`` or ``agency``; a prefill's own ``role`` wins).
     Raises :class:`DataFormatError` for prefill data that cannot be placed and
     :class:`GenerateError` for anything xlsxwriter refuses.
     """
     form = form or load_form(*(
         (prefill["form_id"], prefill["form_version"]) if prefill and "form_id" in prefill and "form_version" in prefill
         else DEFAULT_FORM))
-    meta = _metadata(form, year, agency, prefill)
+    meta = _metadata(form, year, agency, prefill, role)
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
     tmp = output.with_name(output.name + ".part")
@@ -374,14 +384,15 @@ def generate(output: Path, *, year: int = 2020, agency: str | None = None,
                           "company": meta["agency"] or "", "comments": f"{form.form_id} {form.form_version}"}
             book.set_properties(properties | ({"created": created} if created else {}))
             for name, value in (("form_id", form.form_id), ("form_version", form.form_version),
-                                ("reporting_year", meta["reporting_year"]), ("agency", meta["agency"] or "")):
+                                ("reporting_year", meta["reporting_year"]), ("agency", meta["agency"] or ""),
+                                ("role", meta["role"])):
                 _check(book.set_custom_property(name, value), f"the property {name}")
             writer.guide_sheet(meta["reporting_year"], meta["agency"])
             for section in form.sections:
                 writer.section_sheet(section)
             if extra_sheets:
                 extra_sheets(book, writer.styles)
-            writer.meta_sheet(meta["reporting_year"], meta["agency"])
+            writer.meta_sheet(meta["reporting_year"], meta["agency"], meta["role"])
             book.close()
         except Warning as warning:
             tmp.unlink(missing_ok=True)

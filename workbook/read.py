@@ -18,7 +18,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 
 from workbook.container import Area, Container, ContainerProblem, Table, open_container
 from workbook.errors import UnknownFormError
-from workbook.form import AGENCY_COLUMN_KEY, Field, Form, available_forms, load_form
+from workbook.form import AGENCY_COLUMN_KEY, METADATA_KEYS, ROLE_AGENCY, Field, Form, available_forms, load_form
 from workbook.messages import text
 from workbook.normalize import is_chosen, is_empty, normalise, to_int, to_text
 from workbook.problems import ERROR, WARNING, Problem, make
@@ -59,6 +59,7 @@ class Submission:
             "form_version": self.metadata.get("form_version"),
             "reporting_year": self.metadata.get("reporting_year"),
             "agency": self.metadata.get("agency"),
+            "role": self.metadata.get("role"),
             "data": self.data,
         }
 
@@ -160,7 +161,7 @@ class _Reader:
     def metadata(self) -> Form | None:
         assert self.container is not None
         found: dict[str, Any] = {}
-        for key in ("form_id", "form_version", "reporting_year", "agency"):
+        for key in METADATA_KEYS:
             area = self.container.names.get(key)
             value = None
             if area is not None and area.sheet in self.container.sheets and self.grid(area.sheet) is not None:
@@ -173,8 +174,10 @@ class _Reader:
         version, _ = to_text(found["form_version"])
         year, year_problem = to_int(found["reporting_year"])
         agency, _ = to_text(found["agency"])
+        role, _ = to_text(found["role"])  # a workbook made before the field existed is an agency's
         self.sub.metadata = {"form_id": form_id, "form_version": version,
-                             "reporting_year": None if year_problem else year, "agency": agency}
+                             "reporting_year": None if year_problem else year, "agency": agency,
+                             "role": role or ROLE_AGENCY}
         if form_id is None:
             self.problem("file-not-form")
             return None

@@ -430,6 +430,23 @@ def appendix(doc: DocxDocument) -> None:
     para(doc, "{%p endif %}")
 
 
+def coverage(doc: DocxDocument) -> None:
+    """A consolidated report: which agencies it covers, which it left out and why."""
+    para(doc, "{%p if coverage.show %}")
+    para(doc, "Om sammenstillingen", "Heading 1", page_break_before=True)
+    para(doc, "{{ coverage.covers }}")
+    para(doc, "{%p for name in coverage.included %}")
+    para(doc, "{{ name }}", "List Bullet")
+    para(doc, "{%p endfor %}")
+    para(doc, "{%p if coverage.has_left_out %}")
+    para(doc, "{{ coverage.left_out_intro }}")
+    para(doc, "{%p for line in coverage.left_out %}")
+    para(doc, "{{ line }}", "List Bullet")
+    para(doc, "{%p endfor %}")
+    para(doc, "{%p endif %}")
+    para(doc, "{%p endif %}")
+
+
 def _page_field(paragraph: object) -> None:
     field = OxmlElement("w:fldSimple")
     field.set(qn("w:instr"), "PAGE")
@@ -465,7 +482,7 @@ def _properties(doc: DocxDocument) -> None:
 
 
 BUILDERS: tuple[Callable[[DocxDocument], None], ...] = (
-    title_page, to_readers, parts, closing_contact, appendix, footer,
+    title_page, to_readers, parts, closing_contact, coverage, appendix, footer,
 )
 
 

@@ -24,7 +24,7 @@ def report(
     adds an appendix with each agency's answers. A workbook with errors is not published (exit 1).
     """
     from workbook.cli.validate import print_problems
-    from workbook.consolidate import appendix_from_tables
+    from workbook.consolidate import appendix_from_tables, coverage_from_tables
     from workbook.pdf import convert_to_pdf
     from workbook.read import read_workbook
     from workbook.report import render_report
@@ -38,7 +38,8 @@ def report(
         raise typer.Exit(1)
     appendix = appendix_from_tables(sub.form, sub.extra_tables) or None
     with library_errors():
-        path = render_report(sub.document(), output, appendix=appendix, template=template, form=sub.form)
+        path = render_report(sub.document(), output, appendix=appendix, template=template, form=sub.form,
+                             coverage=coverage_from_tables(sub.form, sub.extra_tables))
     err.print(text("cli.report_written", path=path), markup=False, highlight=False)
     if pdf:
         with library_errors():

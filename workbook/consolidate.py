@@ -312,6 +312,11 @@ def _row_height(*cells: tuple[str, int]) -> float:
     return min(MAX_ROW_HEIGHT, lines * LINE_POINTS + 4)
 
 
+def _title(ws: Worksheet, title: str, styles: Styles) -> None:
+    ws.write_string(0, 0, title, styles.title)
+    ws.set_row(0, 24)  # the 16-point title, which would otherwise run into the line below
+
+
 def _key_column(ws: Worksheet, col: int) -> None:
     """The internal key column: last, hidden (out of the reader's way; read back by the tool)."""
     ws.set_column(col, col, 14, None, {"hidden": True})
@@ -321,7 +326,7 @@ def _figures_sheet(outcome: Consolidation, book: Workbook, styles: Styles) -> No
     form = outcome.form
     keys = list(outcome.sums)
     ws = book.add_worksheet(text("consolidate.figures_sheet"))
-    ws.write_string(0, 0, text("consolidate.figures_title"), styles.title)
+    _title(ws, text("consolidate.figures_title"), styles)
     ws.write_string(1, 0, text("consolidate.figures_intro"), styles.intro)
     ws.set_column(0, 0, 40)
     ws.set_column(1, len(keys), 20)
@@ -396,7 +401,7 @@ def _print_setup(ws: Worksheet, header: int) -> None:
 def _texts_sheet(outcome: Consolidation, book: Workbook, styles: Styles) -> None:
     form = outcome.form
     ws = book.add_worksheet(text("consolidate.texts_sheet"))
-    ws.write_string(0, 0, text("consolidate.texts_title"), styles.title)
+    _title(ws, text("consolidate.texts_title"), styles)
     ws.write_string(1, 0, text("consolidate.texts_intro"), styles.intro)
     for col, width in enumerate(TEXT_WIDTHS):
         ws.set_column(col, col, width)
@@ -425,7 +430,7 @@ def _texts_sheet(outcome: Consolidation, book: Workbook, styles: Styles) -> None
 def _coverage_sheet(outcome: Consolidation, book: Workbook, styles: Styles) -> None:
     """Which workbooks the consolidation covers, and which it left out and why."""
     ws = book.add_worksheet(text("consolidate.coverage_sheet"))
-    ws.write_string(0, 0, text("consolidate.coverage_title"), styles.title)
+    _title(ws, text("consolidate.coverage_title"), styles)
     ws.write_string(1, 0, text("consolidate.coverage_intro", count=len(outcome.agencies)), styles.intro)
     widths = (40, 16, 60, 45)
     for col, width in enumerate(widths):

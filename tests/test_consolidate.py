@@ -284,3 +284,22 @@ def test_a_members_own_report_has_no_coverage_section(tmp_path: Path) -> None:
     assert run.exit_code == 0, run.output
     paragraphs = [p.text for p in Document(str(tmp_path / "rapport.docx")).paragraphs]
     assert "Om sammenstillingen" not in paragraphs and not any("summen av" in p for p in paragraphs)
+
+
+def test_generate_stamps_the_role_and_the_samples_carry_it(tmp_path: Path) -> None:
+    import openpyxl
+
+    run = CliRunner().invoke(app, ["generate", "-o", str(tmp_path / "eget.xlsx"), "--role", "medlem",
+                                   "--agency", "Fjordvik kommune"])
+    assert run.exit_code == 0, run.output
+    book = openpyxl.load_workbook(tmp_path / "eget.xlsx")
+    ((sheet, ref),) = book.defined_names["role"].destinations
+    assert sheet == "_skjema" and book[sheet][ref.replace("$", "")].value == "member"
+    assert book.custom_doc_props["role"].value == "member"
+    run = CliRunner().invoke(app, ["generate", "-o", str(tmp_path / "etat.xlsx")])
+    assert read_workbook(tmp_path / "etat.xlsx").metadata["role"] == "agency"  # the default
+    run = CliRunner().invoke(app, ["generate", "-o", str(tmp_path / "x.xlsx"), "--role", "sjef"])
+    assert run.exit_code == 2 and "«sjef» er ikke en rolle" in run.stderr and not (tmp_path / "x.xlsx").exists()
+    samples = ROOT / "samples" / "fjordvik"
+    roles = {p.stem: read_workbook(p).metadata["role"] for p in samples.glob("*.xlsx")}
+    assert roles.pop("member") == "member" and set(roles.values()) == {"agency"}

@@ -7,11 +7,9 @@ import re
 import textwrap
 import zipfile
 from pathlib import Path
-from typing import Any
 
 import openpyxl
 import pytest
-from openpyxl.utils import get_column_letter
 from typer.testing import CliRunner
 
 from workbook import __version__
@@ -133,7 +131,9 @@ def test_numbers_in_messages_are_grouped_the_norwegian_way(tmp_path: Path) -> No
     document["data"] |= {"covered_value_nok": 27_000_000_000, "total_purchases_nok": 15_000_000,
                          "membership_year": 2024}
     source = generate(tmp_path / "tall.xlsx", prefill=document)
-    messages = {p.code: p.message for p in validate_file(source).problems}
+    problems = {p.code: p for p in validate_file(source).problems}
+    messages = {code: p.message for code, p in problems.items()}
+    assert problems["covered-value-over-total"].value == "27000000000"  # the value as read, for --json
     over = messages["covered-value-over-total"]
     assert f"27{NBSP}000{NBSP}000{NBSP}000" in over and f"(15{NBSP}000{NBSP}000)" in over
     assert "15000000" not in over and "27000000000" not in over

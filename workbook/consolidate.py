@@ -33,7 +33,6 @@ from workbook.errors import WorkbookError
 from workbook.form import AGENCY_COLUMN_KEY, ROLE_AGENCY, ROLE_MEMBER, Form, load_form
 from workbook.generate import MAX_ROW_HEIGHT, Styles, generate
 from workbook.messages import text
-from workbook.problems import group_digits
 from workbook.validate import FileResult, expand_paths, validate_paths
 
 FIGURES_TABLE = "agency_figures"
@@ -82,12 +81,11 @@ class Consolidation:
     #: per agency: its name and its figures (key -> int | None)
     figures: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     sums: dict[str, int | None] = field(default_factory=dict)
+    #: per sum figure: how many agencies gave a value
+    counts: dict[str, int] = field(default_factory=dict)
     member_figures: dict[str, Any] = field(default_factory=dict)
     #: per agency: (name, key, text) for every free-text answer it gave
     texts: list[tuple[str, str, str]] = field(default_factory=list)
-
-    #: per sum figure: how many agencies gave a value
-    counts: dict[str, int] = field(default_factory=dict)
 
     def appendix(self) -> list[dict[str, Any]]:
         """Each agency's figures and answers, for the report's appendix."""

@@ -66,8 +66,6 @@ def shown(value: Any) -> str | None:
         return text("workbook.answer_yes") if value else text("workbook.answer_no")
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    if isinstance(value, int):
-        return group_digits(value)
     if isinstance(value, dt.datetime) and value.time() == dt.time(0, 0):
         value = value.date()
     if isinstance(value, (dt.date, dt.datetime)):  # as Norwegians write dates, not 2024-03-05
@@ -92,7 +90,9 @@ def make(code: str, file: str, *, severity: str = ERROR, sheet: str | None = Non
          value: Any = None, **details: Any) -> Problem:
     """Build a problem whose message is ``problem.<code>`` from the catalogue."""
     value_text = shown(value)
-    message = text(f"problem.{code}", where=where(sheet, cell, label), value=value_text or "",
+    in_message = _detail(value)  # the message groups a number's digits; ``value`` keeps it as read
+    message = text(f"problem.{code}", where=where(sheet, cell, label),
+                   value=in_message if isinstance(in_message, str) and not isinstance(value, str) else value_text or "",
                    **{name: _detail(detail) for name, detail in details.items()})
     return Problem(code=code, severity=severity, message=message, file=file, sheet=sheet, cell=cell,
                    key=key, row=row, column=column, value=value_text)

@@ -303,3 +303,23 @@ def test_generate_stamps_the_role_and_the_samples_carry_it(tmp_path: Path) -> No
     samples = ROOT / "samples" / "fjordvik"
     roles = {p.stem: read_workbook(p).metadata["role"] for p in samples.glob("*.xlsx")}
     assert roles.pop("member") == "member" and set(roles.values()) == {"agency"}
+
+
+def test_without_the_members_workbook_the_report_says_so(folder: Path, tmp_path: Path) -> None:
+    agencies = tmp_path / "etater"
+    agencies.mkdir()
+    for name in VALID_AGENCIES:
+        (agencies / f"{name}.xlsx").write_bytes((folder / f"{name}.xlsx").read_bytes())
+    run = _run(str(agencies), "-o", str(tmp_path / "samlet.xlsx"))
+    assert run.exit_code == 0, run.output
+    assert "Ingen arbeidsbok for medlemmet selv" in " ".join(run.stderr.split())
+    sub = read_workbook(tmp_path / "samlet.xlsx")
+    assert sub.data["employees"] == sum(_json(n)["data"]["employees"] for n in VALID_AGENCIES)
+    coverage = coverage_from_tables(FORM, sub.extra_tables)
+    assert coverage["member"] is None and len(coverage["included"]) == 4 and coverage["left_out"] == []
+    # the narrative is the member's, so the central unit writes it in before there is a report;
+    # whatever it writes, the report says whose workbooks it rests on
+    from workbook.report import build_context
+
+    covers = build_context(sub.document(), form=FORM, coverage=coverage)["coverage"]["covers"]
+    assert "medlemmets egen arbeidsbok var ikke med" in covers and "4 virksomhetene" in covers

@@ -116,6 +116,7 @@ def _status(result: FileResult, key: str, **details: Any) -> dict[str, str]:
 
 def _coverage(statuses: list[dict[str, str]], figures: dict[str, dict[str, Any]]) -> dict[str, Any]:
     return {
+        "member": next((s["agency"] for s in statuses if s["status"] == "member"), None),
         "included": [s["agency"] for s in statuses if s["status"] == "included"],
         "left_out": [{"agency": s["agency"], "file": s["file"], "reason": s["reason"]}
                      for s in statuses if s["status"] not in ("member", "included")],
@@ -429,7 +430,8 @@ def _coverage_sheet(outcome: Consolidation, book: Workbook, styles: Styles) -> N
     """Which workbooks the consolidation covers, and which it left out and why."""
     ws = book.add_worksheet(text("consolidate.coverage_sheet"))
     _title(ws, text("consolidate.coverage_title"), styles)
-    ws.write_string(1, 0, text("consolidate.coverage_intro", count=len(outcome.agencies)), styles.intro)
+    intro = "consolidate.coverage_intro" if outcome.member is not None else "consolidate.coverage_intro_no_member"
+    ws.write_string(1, 0, text(intro, count=len(outcome.agencies)), styles.intro)
     widths = (40, 16, 60, 45)
     for col, width in enumerate(widths):
         ws.set_column(col, col, width)
@@ -490,7 +492,8 @@ def appendix_from_tables(form: Form, tables: dict[str, list[dict[str, Any]]]) ->
 
 def coverage_from_tables(form: Form, tables: dict[str, list[dict[str, Any]]]) -> dict[str, Any] | None:
     """What the report says about a consolidation, from the workbook's own tables (None: not a
-    consolidated workbook): ``included`` (agency names), ``left_out`` ([{agency, file, reason}])
+    consolidated workbook): ``member`` (its name, or None), ``included`` (agency names),
+    ``left_out`` ([{agency, file, reason}])
     and ``figures`` ({key: {member, sum, count, source}}, source ``member`` or ``sum``)."""
     if COVERAGE_TABLE not in tables:
         return None

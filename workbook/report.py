@@ -317,7 +317,8 @@ def _coverage(coverage: dict[str, Any] | None) -> dict[str, Any]:
         return {"show": False, "covers": "", "included": [], "has_left_out": False, "left_out_intro": "",
                 "left_out": []}
     included = [format_value(name) for name in coverage.get("included") or ()]
-    covers = (text("consolidate.report_covers", count=len(included)) if included
+    covers = (text("consolidate.report_covers_no_member", count=len(included)) if not coverage.get("member")
+              else text("consolidate.report_covers", count=len(included)) if included
               else text("consolidate.report_covers_none"))
     left_out = []
     for item in coverage.get("left_out") or ():

@@ -18,7 +18,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 
 from workbook.container import Area, Container, ContainerProblem, Table, open_container
 from workbook.errors import UnknownFormError
-from workbook.form import AGENCY_COLUMN_KEY, METADATA_KEYS, ROLE_AGENCY, Field, Form, available_forms, load_form
+from workbook.form import AGENCY_COLUMN_KEY, Field, Form, available_forms, load_form
 from workbook.messages import text
 from workbook.normalize import is_chosen, is_empty, normalise, to_int, to_text
 from workbook.problems import ERROR, WARNING, Problem, make
@@ -161,7 +161,7 @@ class _Reader:
     def metadata(self) -> Form | None:
         assert self.container is not None
         found: dict[str, Any] = {}
-        for key in METADATA_KEYS:
+        for key in ("form_id", "form_version", "reporting_year", "agency"):
             area = self.container.names.get(key)
             value = None
             if area is not None and area.sheet in self.container.sheets and self.grid(area.sheet) is not None:
@@ -174,10 +174,8 @@ class _Reader:
         version, _ = to_text(found["form_version"])
         year, year_problem = to_int(found["reporting_year"])
         agency, _ = to_text(found["agency"])
-        role, _ = to_text(found["role"])  # a workbook made before the field existed is an agency's
         self.sub.metadata = {"form_id": form_id, "form_version": version,
-                             "reporting_year": None if year_problem else year, "agency": agency,
-                             "role": role or ROLE_AGENCY}
+                             "reporting_year": None if year_problem else year, "agency": agency}
         if form_id is None:
             self.problem("file-not-form")
             return None
@@ -212,6 +210,7 @@ class _Reader:
     def _read_form(self) -> None:
         assert self.container is not None
         form = self.metadata()
+        self.sub.metadata["role"] = self._role()
         if form is None:
             return
         self.sub.form = form
@@ -229,6 +228,24 @@ class _Reader:
         for field_, table in self.tables_read:
             self._check_below(field_, table)
         self.report_stray(form)
+
+    def _role(self) -> str:
+        """Whose workbook this is, read as ``agency`` is: its defined name, else its property.
+
+        A workbook made before the field existed has neither and is an agency's.
+        """
+        from workbook.form import ROLE_AGENCY
+
+        assert self.container is not None
+        area = self.container.names.get("role")
+        value = None
+        if area is not None and area.sheet in self.container.sheets and self.grid(area.sheet) is not None:
+            value = self.raw(area.sheet, area.first_row, area.first_col)
+            self.sub.places[("role",)] = (area.sheet, _cell(area.first_row, area.first_col), None)
+        if is_empty(value):
+            value = self.container.properties.get("role")
+        role, _ = to_text(value)
+        return role or ROLE_AGENCY
 
     def _found(self, field_: Field) -> bool:
         """Whether the field's name (or table) points at a sheet of the workbook, e.g. a renamed one."""

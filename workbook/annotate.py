@@ -25,7 +25,7 @@ import re
 import textwrap
 import zipfile
 from datetime import date
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape as xml_escape
 from pathlib import Path
 from typing import Any
 
@@ -154,7 +154,7 @@ def _stamp_application(path: Path, company: str) -> None:
     The company is already XML-escaped as read from the source.
     """
     xml = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Properties xmlns="{NS_APP}">'
-           f"<Application>{escape(APPLICATION)}</Application>"
+           f"<Application>{xml_escape(APPLICATION)}</Application>"
            + (f"<Company>{company}</Company>" if company else "") + "</Properties>")
     temporary = path.with_name(path.name + ".app")
     try:

@@ -331,7 +331,7 @@ class _Writer:
 def _role(form: Form, role: Any) -> str:
     allowed = form.field("role").allowed
     if role not in allowed:
-        raise DataFormatError(f"role is {role!r}, but must be one of {', '.join(allowed)}")
+        raise DataFormatError(text("cli.role_unknown", role=role, roles=", ".join(allowed)))
     return str(role)
 
 

@@ -123,3 +123,22 @@ def test_each_row_of_free_text_is_as_high_as_its_text(consolidated) -> None:  # 
     longest = max(range(len(outcome.texts)), key=lambda i: len(outcome.texts[i][2]))
     shortest = min(range(len(outcome.texts)), key=lambda i: len(outcome.texts[i][2]))
     assert heights[longest] > heights[shortest] and all(h and h >= 15 for h in heights)
+
+
+def test_row_heights_count_lines_as_word_wrapping_does() -> None:
+    import random
+    import textwrap
+
+    from workbook.consolidate import _lines
+
+    rng = random.Random(8)
+    words = ["og", "etisk", "handel", "leverandørkjeden", "Fairtrade-sertifiseringen", "x" * 70]
+    for _ in range(2000):
+        value = "\n".join(" ".join(rng.choice(words) for _ in range(rng.randint(0, 40)))
+                          for _ in range(rng.randint(1, 3)))
+        chars = rng.randint(5, 110)
+        wrapped = sum(len(textwrap.wrap(part, chars, break_on_hyphens=False)) or 1 for part in value.split("\n"))
+        if all(len(word) <= chars for word in value.split()):
+            assert _lines(value, chars) == wrapped
+        else:  # a word longer than a line starts a line of its own: never fewer lines
+            assert _lines(value, chars) >= wrapped

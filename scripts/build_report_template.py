@@ -8,6 +8,11 @@ must stay as they are: they are filled by docxtpl from the context that
 :func:`workbook.report.build_context` builds (section titles, labels and answers all come from the
 form, so a new question in ``schema.yaml`` appears without touching this template).
 
+The contents are written out by the template: one line per part (and per chapter), each linking
+to the bookmark its heading carries (``part.anchor``, ``part.chapter_anchor``) and showing that
+heading's page through a PAGEREF field, which LibreOffice fills in when it lays out the PDF and
+Word when it opens the document.
+
 Layout rules docxtpl imposes (see ``shared/engineering-notes.md``): a ``{%p %}`` tag stands alone
 in its paragraph, ``{%tr %}`` alone in its table row, ``{%tc %}`` alone in its cell; no ``%`` or
 ``}`` inside such tags (conditions are computed in Python and passed as booleans).
@@ -22,7 +27,9 @@ then blocks). Styles and formatting of all these may change freely.
 
 from __future__ import annotations
 
+import io
 import sys
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -31,7 +38,7 @@ from docx.document import Document as DocxDocument
 from docx.enum.section import WD_ORIENT
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_TAB_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_TAB_ALIGNMENT, WD_TAB_LEADER
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
@@ -70,17 +77,44 @@ TO_READERS = (
     "handel-merkede varer er også viktig, men ikke en del av denne rapporten.",
 )
 SIGNATURE = ("Heidi Furustøl", "Daglig leder Etisk handel Norge")
+#: Etisk handel Norge's own opening quote: the template's, whatever the member's own quote is.
+EHN_QUOTE = (
+    "”Å stille etiske- og sosiale krav i offentlige anskaffelser er nødvendig for å fremme "
+    "anstendige arbeids- og miljøforhold. Det vil også styrke prinsippet om likebehandling, som er "
+    "en forutsetning for velfungerende og effektive markeder.”"
+)
+TO_READERS_HEADING = "Til lesere av rapporten"
+CONTENTS_HEADING = "Innhold"
+APPENDIX_HEADING = "Vedlegg: Svar fra virksomhetene"
 REQUIREMENTS_GROUP = "Anvendt etiske/sosiale krav i anskaffelsesprosessen"
+#: The form's instruction under 2.2, above its table (as in the published reports).
+REQUIREMENTS_INSTRUCTION = (
+    "Oppgi i hvilke anskaffelser etiske- og sosiale krav er anvendt i rapporteringsåret, inklusive "
+    "anskaffelser tidligere år dersom disse er gjenstand for oppfølging; type avtale; antall "
+    "leverandører som leverer på avtalene; krav i hvilke faser i anskaffelsesprosessen. "
+    "Virksomheter som legger etiske- og sosiale krav til grunn i alle anskaffelser lister opp minst "
+    "fem anskaffelser der kravene anses som relevante."
+)
+#: Bookmarks of the template's own headings, for the table of contents (the parts' bookmarks come
+#: from the context); ids far above the context's, which count from 1.
+STATIC_BOOKMARKS = {"readers": ("_TocReaders", 90001), "appendix": ("_TocAppendix", 90002),
+                    "coverage": ("_TocCoverage", 90003)}
+COVERAGE_HEADING = "Om sammenstillingen"
 
 # Custom paragraph styles: (name shown in Word, style id).
 QUESTION = ("Spørsmål", "Question")
 TABLE_TEXT = ("Tabelltekst", "TableText")
 TABLE_HEADING = ("Tabelloverskrift", "TableHeading")
+#: A size smaller, for the 2.2 table with the agency column (seven columns on a portrait page).
+TABLE_TEXT_SMALL = ("Tabelltekst liten", "TableTextSmall")
+TABLE_HEADING_SMALL = ("Tabelloverskrift liten", "TableHeadingSmall")
 LOGO = ("Logo", "Logo")
 COVER_LINE = ("Forside undertittel", "CoverLine")
 SPACER = ("Avstand etter tabell", "TableSpacer")
-#: The alt-text title that marks the form's tables; the report fits their columns to the text.
-FORM_TABLE_CAPTION = "Skjematabell"
+MEMBER_QUOTE = ("Sitat fra medlemmet", "MemberQuote")
+CONTENTS_TITLE = ("Innholdsoverskrift", "ContentsHeading")
+#: The table style that marks the form's tables; the report fits their columns to the text.
+FORM_TABLE_STYLE = ("Skjematabell", "FormTable")
 
 
 # --- Document set-up ------------------------------------------------------------------------
@@ -126,7 +160,7 @@ def _fonts_and_language(doc: DocxDocument) -> None:
 
 
 def _heading_styles(doc: DocxDocument) -> None:
-    for level, size, before, after in ((1, 18, 18, 8), (2, 14, 14, 6), (3, 12, 10, 4)):
+    for level, size, before, after in ((1, 18, 18, 8), (2, 14, 14, 6), (3, 11, 10, 4)):
         style = doc.styles[f"Heading {level}"]
         style.font.size = Pt(size)
         style.font.bold = True
@@ -145,6 +179,9 @@ def _heading_styles(doc: DocxDocument) -> None:
     quote.paragraph_format.space_before = quote.paragraph_format.space_after = Pt(12)
     bullet = doc.styles["List Bullet"]
     bullet.paragraph_format.space_after = Pt(6)  # contextual spacing: only after the last item
+    intense = doc.styles["Intense Quote"]
+    intense.font.size = Pt(16)
+    intense.font.color.rgb = ACCENT
 
 
 def _add_style(doc: DocxDocument, spec: tuple[str, str], base: str = "Normal"):  # noqa: ANN202
@@ -167,6 +204,10 @@ def _custom_styles(doc: DocxDocument) -> None:
     table_text.paragraph_format.line_spacing = 1.0
     table_heading = _add_style(doc, TABLE_HEADING, base=TABLE_TEXT[0])
     table_heading.font.bold = True
+    small = _add_style(doc, TABLE_TEXT_SMALL, base=TABLE_TEXT[0])
+    small.font.size = Pt(8.5)
+    small_heading = _add_style(doc, TABLE_HEADING_SMALL, base=TABLE_TEXT_SMALL[0])
+    small_heading.font.bold = True
     logo = _add_style(doc, LOGO)
     logo.font.size, logo.font.bold, logo.font.color.rgb = Pt(16), True, ACCENT
     logo.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.RIGHT
@@ -176,6 +217,38 @@ def _custom_styles(doc: DocxDocument) -> None:
     spacer = _add_style(doc, SPACER)
     spacer.font.size = Pt(4)
     spacer.paragraph_format.space_after = Pt(6)
+    member_quote = _add_style(doc, MEMBER_QUOTE, base="Intense Quote")
+    member_quote.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    member_quote.paragraph_format.space_before = Pt(24)
+    member_quote.paragraph_format.space_after = Pt(24)
+    member_quote.paragraph_format.keep_together = True
+    contents = _add_style(doc, CONTENTS_TITLE)
+    contents.font.size, contents.font.bold, contents.font.color.rgb = Pt(18), True, ACCENT
+    contents.paragraph_format.space_after = Pt(12)
+    for level, indent in ((1, 0), (2, 6)):  # Word's built-in names, so Word's own TOC uses them
+        toc = doc.styles.add_style(f"toc {level}", WD_STYLE_TYPE.PARAGRAPH)
+        toc.style_id = f"TOC{level}"
+        toc.base_style = doc.styles["Normal"]
+        toc.font.bold = level == 1 or None
+        toc.paragraph_format.left_indent = Mm(indent)
+        toc.paragraph_format.space_before = Pt(6 if level == 1 else 0)
+        toc.paragraph_format.space_after = Pt(2)
+        toc.paragraph_format.tab_stops.add_tab_stop(Mm(TEXT_WIDTH_MM), WD_TAB_ALIGNMENT.RIGHT,
+                                                    WD_TAB_LEADER.DOTS)
+    table = doc.styles.add_style(FORM_TABLE_STYLE[0], WD_STYLE_TYPE.TABLE)
+    table.style_id = FORM_TABLE_STYLE[1]
+    table.base_style = doc.styles["Table Grid"]
+
+
+def _settings(doc: DocxDocument) -> None:
+    """Word updates the fields (the contents' page numbers) on opening; theme language bokmål."""
+    settings = doc.settings.element
+    update = OxmlElement("w:updateFields")
+    update.set(qn("w:val"), "true")
+    settings.find(qn("w:compat")).addprevious(update)
+    theme_lang = settings.find(qn("w:themeFontLang"))
+    if theme_lang is not None:
+        theme_lang.set(qn("w:val"), LANGUAGE)
 
 
 def _drop_thumbnail(doc: DocxDocument) -> None:
@@ -229,7 +302,9 @@ def _shade(cell: _Cell, fill: str) -> None:
 
 
 def _header_row(row: object) -> None:
+    """A header row: repeated on every page the table runs to, kept whole, kept with the next."""
     tr_pr = row._tr.get_or_add_trPr()
+    tr_pr.append(OxmlElement("w:cantSplit"))
     tr_pr.append(OxmlElement("w:tblHeader"))
 
 
@@ -242,10 +317,42 @@ def _full_width(table: Table, *, autofit: bool) -> None:
 
 
 def _mark_form_table(table: Table) -> None:
-    """Alt-text title that tells the report to fit the columns to the rendered text."""
+    """The form table style (the report fits such tables' columns to the rendered text) and the
+    question's label as the table's alt-text title."""
+    table.style = FORM_TABLE_STYLE[0]
     caption = OxmlElement("w:tblCaption")
-    caption.set(qn("w:val"), FORM_TABLE_CAPTION)
+    caption.set(qn("w:val"), "{{ q.label }}")
     table._tbl.tblPr.append(caption)
+
+
+def _keep_rows_whole(row: object) -> None:
+    """A row is never split across pages (``w:cantSplit``)."""
+    tr_pr = row._tr.get_or_add_trPr()
+    tr_pr.insert(0, OxmlElement("w:cantSplit"))
+
+
+def _keep_with_next(row: object) -> None:
+    """Every paragraph of a header row keeps with the next: a header never ends a page alone."""
+    for tc in row._tr.tc_lst:
+        for p in tc.iterchildren(qn("w:p")):
+            p_pr = p.get_or_add_pPr()
+            p_pr.insert(1 if p_pr.find(qn("w:pStyle")) is not None else 0, OxmlElement("w:keepNext"))
+
+
+def _bookmark(paragraph: object, name: str, bookmark_id: str) -> None:
+    """A bookmark around the paragraph's text: the target of a contents entry."""
+    start = OxmlElement("w:bookmarkStart")
+    start.set(qn("w:id"), bookmark_id)
+    start.set(qn("w:name"), name)
+    end = OxmlElement("w:bookmarkEnd")
+    end.set(qn("w:id"), bookmark_id)
+    p = paragraph._p
+    first_run = p.find(qn("w:r"))
+    if first_run is None:
+        p.append(start)
+    else:
+        first_run.addprevious(start)
+    p.append(end)
 
 
 def _table(container: object, rows: int, widths_mm: list[float]) -> Table:
@@ -275,11 +382,66 @@ def title_page(doc: DocxDocument) -> None:
     last.add_run().add_break(WD_BREAK.PAGE)
 
 
-def to_readers(doc: DocxDocument) -> None:
-    para(doc, "{%p if quote.show %}")
-    para(doc, "{{ quote.text }}", "Quote")
+def _run(parent: object, tag: str, text: str | None = None, **attributes: str) -> None:
+    """A run holding one ``w:<tag>`` (text, tab, field character or field instruction)."""
+    run = OxmlElement("w:r")
+    child = OxmlElement(f"w:{tag}")
+    for name, value in attributes.items():
+        child.set(qn(f"w:{name}"), value)
+    if text is not None:
+        child.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+        child.text = text
+    run.append(child)
+    parent.append(run)
+
+
+def contents_entry(container: object, style: str, text: str, anchor: str) -> None:
+    """A contents line: the heading's text linked to its bookmark, a dotted tab and its page
+    number (a PAGEREF field: LibreOffice computes it when it lays out the PDF, Word when it
+    updates the fields on opening). Written out, not a TOC field: LibreOffice's conversion does
+    not refresh a TOC field, and docxtpl cannot."""
+    paragraph = container.add_paragraph(style=style)
+    link = OxmlElement("w:hyperlink")
+    link.set(qn("w:anchor"), anchor)
+    link.set(qn("w:history"), "1")
+    _run(link, "t", text)
+    _run(link, "tab")
+    _run(link, "fldChar", fldCharType="begin")
+    _run(link, "instrText", f" PAGEREF {anchor} \\h ")
+    _run(link, "fldChar", fldCharType="separate")
+    _run(link, "t", "")
+    _run(link, "fldChar", fldCharType="end")
+    paragraph._p.append(link)
+
+
+def contents(doc: DocxDocument) -> None:
+    """The table of contents: chapters and sections, on a page of its own."""
+    para(doc, CONTENTS_HEADING, CONTENTS_TITLE[0])
+    contents_entry(doc, "toc 1", TO_READERS_HEADING, STATIC_BOOKMARKS["readers"][0])
+    para(doc, "{%p for part in parts %}")
+    para(doc, "{%p if part.has_chapter %}")
+    contents_entry(doc, "toc 1", "{{ part.chapter }}", "{{ part.chapter_anchor }}")
     para(doc, "{%p endif %}")
-    para(doc, "Til lesere av rapporten", "Heading 1")
+    para(doc, "{%p if part.is_foreword %}")
+    contents_entry(doc, "toc 1", "Forord fra: {{ part.byline }}", "{{ part.anchor }}")
+    para(doc, "{%p elif part.is_front %}")
+    contents_entry(doc, "toc 1", "{{ part.title }}", "{{ part.anchor }}")
+    para(doc, "{%p else %}")
+    contents_entry(doc, "toc 2", "{{ part.title }}", "{{ part.anchor }}")
+    para(doc, "{%p endif %}")
+    para(doc, "{%p endfor %}")
+    para(doc, "{%p if coverage.show %}")
+    contents_entry(doc, "toc 1", COVERAGE_HEADING, STATIC_BOOKMARKS["coverage"][0])
+    para(doc, "{%p endif %}")
+    para(doc, "{%p if appendix.show %}")
+    contents_entry(doc, "toc 1", APPENDIX_HEADING, STATIC_BOOKMARKS["appendix"][0])
+    para(doc, "{%p endif %}")
+
+
+def to_readers(doc: DocxDocument) -> None:
+    para(doc, EHN_QUOTE, "Quote", page_break_before=True)
+    heading = para(doc, TO_READERS_HEADING, "Heading 1")
+    _bookmark(heading, STATIC_BOOKMARKS["readers"][0], str(STATIC_BOOKMARKS["readers"][1]))
     for text in TO_READERS:
         para(doc, text)
     signature = para(doc, SIGNATURE[0])
@@ -288,18 +450,25 @@ def to_readers(doc: DocxDocument) -> None:
     signature.add_run(SIGNATURE[1])
 
 
+def _heading(doc: DocxDocument, text: str, style: str, anchor: str,
+             page_break_before: bool = False) -> None:
+    """A heading with the bookmark its contents entry links to (``part.<anchor>``)."""
+    heading = para(doc, text, style, page_break_before=page_break_before)
+    _bookmark(heading, f"{{{{ part.{anchor} }}}}", f"{{{{ part.{anchor}_id }}}}")
+
+
 def part_headings(doc: DocxDocument) -> None:
     para(doc, "{%p if part.has_chapter %}")
-    para(doc, "{{ part.chapter }}", "Heading 1", page_break_before=True)
+    _heading(doc, "{{ part.chapter }}", "Heading 1", "chapter_anchor", page_break_before=True)
     para(doc, "{%p endif %}")
     para(doc, "{%p if part.is_foreword %}")
-    para(doc, "Forord fra: {{ part.byline }}", "Heading 1", page_break_before=True)
+    _heading(doc, "Forord fra: {{ part.byline }}", "Heading 1", "anchor", page_break_before=True)
     para(doc, "{%p elif part.new_page %}")
-    para(doc, "{{ part.title }}", "Heading 1", page_break_before=True)
+    _heading(doc, "{{ part.title }}", "Heading 1", "anchor", page_break_before=True)
     para(doc, "{%p elif part.is_front %}")
-    para(doc, "{{ part.title }}", "Heading 1")
+    _heading(doc, "{{ part.title }}", "Heading 1", "anchor")
     para(doc, "{%p else %}")
-    para(doc, "{{ part.title }}", "Heading 2")
+    _heading(doc, "{{ part.title }}", "Heading 2", "anchor")
     para(doc, "{%p endif %}")
 
 
@@ -313,6 +482,7 @@ def generic_table(doc: DocxDocument) -> None:
     for cell in header:
         _shade(cell, HEADER_FILL)
     _header_row(table.rows[0])
+    _keep_with_next(table.rows[0])
     _tag_row(table, 1, "{%tr for row in q.table.rows %}")
     body = table.rows[2].cells
     _first_paragraph(body[0], "{%tc for cell in row.cells %}", TABLE_TEXT[0])
@@ -322,6 +492,7 @@ def generic_table(doc: DocxDocument) -> None:
                         ("{%p else %}", TABLE_TEXT[0]), ("{{ b.text }}", TABLE_TEXT[0]),
                         ("{%p endif %}", TABLE_TEXT[0]), ("{%p endfor %}", TABLE_TEXT[0])):
         body[1].add_paragraph(text, style)
+    _keep_rows_whole(table.rows[2])
     _tag_row(table, 3, "{%tr endfor %}")
     _full_width(table, autofit=True)
     _mark_form_table(table)
@@ -340,6 +511,8 @@ def requirements_table(doc: DocxDocument, *, with_agency: bool) -> None:
     widths = [46.0, 24.0, 24.0]
     if with_agency:
         lead, widths = ["agency", *lead], [26.0, 34.0, 20.0, 18.0]
+    heading, body = (TABLE_HEADING_SMALL[0], TABLE_TEXT_SMALL[0]) if with_agency else \
+        (TABLE_HEADING[0], TABLE_TEXT[0])
     phases = ["as_qualification", "at_award", "as_contract_condition"]
     phase_width = (TEXT_WIDTH_MM - sum(widths)) / 3
     table = _table(doc, 5, [*widths, *[phase_width] * 3])
@@ -348,20 +521,21 @@ def requirements_table(doc: DocxDocument, *, with_agency: bool) -> None:
         table.cell(0, index).merge(table.cell(1, index))
     group = table.cell(0, n).merge(table.cell(0, n + 2))
     for index, key in enumerate(lead):
-        _first_paragraph(table.cell(0, index), f"{{{{ q.table.labels.{key} }}}}", TABLE_HEADING[0])
-    _first_paragraph(group, REQUIREMENTS_GROUP, TABLE_HEADING[0])
+        _first_paragraph(table.cell(0, index), f"{{{{ q.table.labels.{key} }}}}", heading)
+    _first_paragraph(group, REQUIREMENTS_GROUP, heading)
     for index, key in enumerate(phases):
-        _first_paragraph(table.cell(1, n + index), f"{{{{ q.table.labels.{key} }}}}",
-                         TABLE_HEADING[0])
+        _first_paragraph(table.cell(1, n + index), f"{{{{ q.table.labels.{key} }}}}", heading)
     for row in table.rows[:2]:
         _header_row(row)
         for tc in row._tr.tc_lst:
             cell = _Cell(tc, table)
             _shade(cell, HEADER_FILL)
             cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.BOTTOM
+        _keep_with_next(row)
     _tag_row(table, 2, "{%tr for r in q.table.rows %}")
     for index, key in enumerate([*lead, *phases]):
-        _first_paragraph(table.cell(3, index), f"{{{{ r.{key} }}}}", TABLE_TEXT[0])
+        _first_paragraph(table.cell(3, index), f"{{{{ r.{key} }}}}", body)
+    _keep_rows_whole(table.rows[3])
     _tag_row(table, 4, "{%tr endfor %}")
     _full_width(table, autofit=False)
     _mark_form_table(table)
@@ -371,16 +545,17 @@ def requirements_table(doc: DocxDocument, *, with_agency: bool) -> None:
 def question_items(doc: DocxDocument) -> None:
     para(doc, "{%p for q in part.questions %}")
     para(doc, "{%p if q.show_label %}")
-    para(doc, "{{ q.label }}", QUESTION[0])
+    para(doc, "{{ q.label }}", "Heading 3")
     para(doc, "{%p endif %}")
     para(doc, "{%p if q.is_text %}")
     blocks(doc, "q.blocks", "Normal")
     para(doc, "{%p elif q.is_contact %}")
-    para(doc, "{{ q.contact.heading }}", QUESTION[0])
+    para(doc, "{{ q.contact.heading }}", "Heading 3")
     para(doc, "{%p for line in q.contact.lines %}")
     para(doc, "{{ line.label }}: {{ line.value }}")
     para(doc, "{%p endfor %}")
     para(doc, "{%p elif q.is_requirements %}")
+    para(doc, REQUIREMENTS_INSTRUCTION).paragraph_format.keep_with_next = True
     para(doc, "{%p if q.table.show_agency %}")
     requirements_table(doc, with_agency=True)
     para(doc, "{%p else %}")
@@ -392,10 +567,18 @@ def question_items(doc: DocxDocument) -> None:
     para(doc, "{%p endfor %}")
 
 
+def member_quote(doc: DocxDocument) -> None:
+    """The member's own highlight quote, where the published reports place it."""
+    para(doc, "{%p if part.show_quote and quote.show %}")
+    para(doc, "“{{ quote.text }}”", MEMBER_QUOTE[0])
+    para(doc, "{%p endif %}")
+
+
 def parts(doc: DocxDocument) -> None:
     para(doc, "{%p for part in parts %}")
     part_headings(doc)
     question_items(doc)
+    member_quote(doc)
     para(doc, "{%p endfor %}")
 
 
@@ -409,7 +592,8 @@ def closing_contact(doc: DocxDocument) -> None:
 
 def appendix(doc: DocxDocument) -> None:
     para(doc, "{%p if appendix.show %}")
-    para(doc, "Vedlegg: Svar fra virksomhetene", "Heading 1", page_break_before=True)
+    heading = para(doc, APPENDIX_HEADING, "Heading 1", page_break_before=True)
+    _bookmark(heading, STATIC_BOOKMARKS["appendix"][0], str(STATIC_BOOKMARKS["appendix"][1]))
     para(doc, "{%p for a in appendix.agencies %}")
     para(doc, "{{ a.name }}", "Heading 2")
     para(doc, "{%p if a.has_figures %}")
@@ -423,7 +607,7 @@ def appendix(doc: DocxDocument) -> None:
     para(doc, "", SPACER[0])
     para(doc, "{%p endif %}")
     para(doc, "{%p for ans in a.answers %}")
-    para(doc, "{{ ans.label }}", QUESTION[0])
+    para(doc, "{{ ans.label }}", "Heading 3")
     blocks(doc, "ans.blocks", "Normal")
     para(doc, "{%p endfor %}")
     para(doc, "{%p endfor %}")
@@ -433,7 +617,8 @@ def appendix(doc: DocxDocument) -> None:
 def coverage(doc: DocxDocument) -> None:
     """A consolidated report: which agencies it covers, which it left out and why."""
     para(doc, "{%p if coverage.show %}")
-    para(doc, "Om sammenstillingen", "Heading 1", page_break_before=True)
+    heading = para(doc, COVERAGE_HEADING, "Heading 1", page_break_before=True)
+    _bookmark(heading, STATIC_BOOKMARKS["coverage"][0], str(STATIC_BOOKMARKS["coverage"][1]))
     para(doc, "{{ coverage.covers }}")
     para(doc, "{%p for name in coverage.included %}")
     para(doc, "{{ name }}", "List Bullet")
@@ -471,6 +656,25 @@ def footer(doc: DocxDocument) -> None:
     section.first_page_footer.paragraphs[0].text = ""
 
 
+#: The package's extended properties: python-docx's default says "Microsoft Macintosh Word".
+APP_PROPERTIES = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
+    "<Application>workbook</Application></Properties>"
+)
+
+
+def _own_app_properties(output: Path) -> None:
+    """Rewrite the saved package with :data:`APP_PROPERTIES` as ``docProps/app.xml``."""
+    data = output.read_bytes()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, \
+            zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            blob = source.read(info)
+            target.writestr(info, APP_PROPERTIES.encode() if info.filename == "docProps/app.xml"
+                            else blob)
+
+
 def _properties(doc: DocxDocument) -> None:
     props = doc.core_properties
     props.title = "Medlemsrapportering"
@@ -482,7 +686,7 @@ def _properties(doc: DocxDocument) -> None:
 
 
 BUILDERS: tuple[Callable[[DocxDocument], None], ...] = (
-    title_page, to_readers, parts, closing_contact, coverage, appendix, footer,
+    title_page, contents, to_readers, parts, closing_contact, coverage, appendix, footer,
 )
 
 
@@ -493,6 +697,7 @@ def build_template(output: Path = OUTPUT) -> Path:
     _fonts_and_language(doc)
     _heading_styles(doc)
     _custom_styles(doc)
+    _settings(doc)
     _drop_thumbnail(doc)
     _properties(doc)
     body = doc.element.body
@@ -502,6 +707,7 @@ def build_template(output: Path = OUTPUT) -> Path:
         builder(doc)
     output.parent.mkdir(parents=True, exist_ok=True)
     doc.save(str(output))
+    _own_app_properties(output)
     return output
 
 

@@ -158,7 +158,7 @@ def test_sheet_protection_survives(bad: dict[str, Any]) -> None:
 
 def test_the_hidden_form_sheet_survives(bad: dict[str, Any]) -> None:
     meta = bad["book"]["_skjema"]
-    assert meta.sheet_state == "hidden"
+    assert meta.sheet_state == "veryHidden"
     assert [[c.value for c in row] for row in meta.iter_rows()] == \
         [[c.value for c in row] for row in bad["original"]["_skjema"].iter_rows()]
     assert _structure(bad["copy"]).sheets[1:] == _structure(bad["source"]).sheets

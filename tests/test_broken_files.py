@@ -212,8 +212,9 @@ def test_a_bug_while_checking_one_file_is_reported_against_it_and_the_batch_goes
             raise RuntimeError("boom")
         return real(path, display)
 
-    monkeypatch.setattr(validate_module, "read_workbook", failing)
-    results = {Path(r.file).name: r for r in validate_paths([batch], jobs=1)}
+    monkeypatch.setattr(validate_module, "read_workbook", failing)  # in this process: what each worker runs
+    results = {Path(r.file).name: r for r in map(validate_module._validate_one,
+                                                     ((str(p), False) for p in validate_module.expand_paths([batch])))}
     assert [p.code for p in results["not-our-form.xlsx"].problems] == ["internal-error"]
     assert "boom" in results["not-our-form.xlsx"].problems[0].message
     assert results["good.xlsx"].valid

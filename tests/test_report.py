@@ -19,6 +19,8 @@ from typing import Any
 
 import docx
 import pytest
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 from docxtpl import DocxTemplate
@@ -411,10 +413,20 @@ def body_xml(path: Path) -> bytes:
 
 
 def render_with_docxtpl_alone(context: dict[str, Any], output: Path) -> Path:
-    """The report as docxtpl renders the whole context by itself, every row through Jinja."""
+    """The report as docxtpl renders the whole context by itself, every row through Jinja, with
+    the first body row of each form table kept with the next."""
     template = DocxTemplate(str(DEFAULT_TEMPLATE))
     template.render(context, jinja_env=jinja_env())
     fit_form_tables(template.docx)
+    for tbl in template.docx.element.body.iter(qn("w:tbl")):
+        style = tbl.find(f"{qn('w:tblPr')}/{qn('w:tblStyle')}")
+        if style is None or style.get(qn("w:val")) != "FormTable":
+            continue
+        first = next((tr for tr in tbl.iterchildren(qn("w:tr"))
+                      if tr.find(f"{qn('w:trPr')}/{qn('w:tblHeader')}") is None), None)
+        for p in [] if first is None else first.iter(qn("w:p")):
+            p_pr = p.get_or_add_pPr()
+            p_pr.insert(1 if p_pr.find(qn("w:pStyle")) is not None else 0, OxmlElement("w:keepNext"))
     template.save(str(output))
     return output
 

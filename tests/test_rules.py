@@ -17,12 +17,14 @@ import pytest
 import yaml
 from xlsxwriter.utility import xl_rowcol_to_cell
 
+import hostile
 import workbook.form as form_module
 import workbook.validate as validate_module
 from workbook.container import open_container
 from workbook.generate import generate
 from workbook.messages import catalogue, text
 from workbook.validate import validate_file, validate_paths
+from workbook.workers import CRASHED, TIMED_OUT
 
 CHECKED_RULES = ("required", "min", "max", "maxlength", "minlength", "allowed", "regex")
 BAD_FORMATS = {
@@ -390,7 +392,7 @@ def catalogue_codes():
 def test_every_code_has_a_short_title_and_only_known_placeholders():
     allowed = {"where", "value", "detail", "form_id", "form_version", "name", "column_label", "minimum", "maximum",
                "choices", "max_length", "min_length", "answer_text", "table_label", "rows", "min_rows", "limit",
-               "limit_label"}
+               "limit_label", "seconds", "count", "refs", "sheet_value", "property_value"}
     titles = {key.split(".", 1)[1] for key in catalogue() if key.startswith("kind.")}
     assert titles == set(catalogue_codes())
     for code in catalogue_codes():
@@ -420,6 +422,8 @@ def everything_wrong(tmp_path_factory, make_workbook, filled_document, edit, cel
         cell_of(typing, "total_purchases_nok"): 1.5,
         cell_of(typing, "procurement_count"): datetime.datetime(2020, 1, 1),
         cell_of(typing, "awareness_done"): "kanskje",
+        cell_of(typing, "supplier_count"): "12345678901234567890",  # more digits than Excel keeps
+        cell_of(typing, "contact_name"): "   ",  # white space only: unanswered, and said so
         cell_of(typing, "foreword_author"): "#N/A",
         (sheet, "D" + org[1:]): "stray",
         ("3.1 Øke oppslutning", below): "under tabellen",
@@ -435,6 +439,15 @@ def everything_wrong(tmp_path_factory, make_workbook, filled_document, edit, cel
     return {p.code for path in (reading, typing) for p in validate_file(path).problems}
 
 
+#: The hostile file (tests/hostile.py) that gives each code only such a file gives.
+HOSTILE = {"sheet-too-large": "table-of-240000-cells", "stray-values-more": "60000-strays-in-a-block",
+           "metadata-conflict": "conflicting-form-version", "name-duplicate": "duplicate-defined-name"}
+
+
+def _good(folder, filled_document):
+    return generate(folder / "good.xlsx", prefill=filled_document())
+
+
 #: The broken file (conftest.broken_files) that gives each file-level code.
 FILE_CASES = {"file-empty": "empty", "file-not-workbook": "pdf-named-xlsx", "file-old-xls": "old-format",
               "file-encrypted": "password", "file-corrupt": "truncated", "file-too-large": "zip-bomb",
@@ -447,11 +460,20 @@ def test_every_code_of_the_catalogue_can_happen(code, everything_wrong, broken_f
                                                 filled_document, request):
     if code in FILE_CASES:
         produced = {p.code for p in validate_file(broken_files[FILE_CASES[code]][0]).problems}
+    elif code in HOSTILE:  # made and tested in tests/test_hostile.py
+        build, _ = hostile.CASES[HOSTILE[code]]
+        produced = {p.code for p in validate_file(build(_good(tmp_path, filled_document),
+                                                        tmp_path / "hostile.xlsx")).problems}
+    elif code in ("file-crashed", "file-timeout"):  # workers: tests/test_hostile.py
+        produced = {p.code for p in validate_module._lost("x.xlsx", CRASHED if code == "file-crashed" else TIMED_OUT,
+                                                          1).problems}
+    elif code == "file-not-regular":
+        produced = {p.code for p in validate_file(tmp_path).problems}
     elif code == "file-unreadable":
         produced = {p.code for p in validate_file(tmp_path / "finnes-ikke.xlsx").problems}
     elif code == "internal-error":
         monkeypatch.setattr(validate_module, "read_workbook", lambda *a, **k: 1 / 0)
-        produced = {p.code for r in validate_paths([broken_files["empty"][0]], jobs=1) for p in r.problems}
+        produced = {p.code for p in validate_module._validate_one((str(broken_files["empty"][0]), False)).problems}
     elif code in ("invalid-format", "invalid"):  # rules a later version uses; 2020.1 has none such
         document = filled_document() | {"form_version": "2099.1"}
         document["data"] |= {"org_name": "Bydel 1", "foreword_author": "Anonym"}

@@ -37,14 +37,21 @@ from openpyxl.formatting.rule import Rule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.styles.differential import DifferentialStyle
 from openpyxl.workbook.workbook import Workbook
+from openpyxl.cell.text import Text
+from openpyxl.reader import excel as _openpyxl_excel
+from openpyxl.worksheet import _reader as _openpyxl_reader
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.xml.constants import SHEET_MAIN_NS
+from openpyxl.xml.functions import iterparse
 
 from workbook import __version__
 from workbook.errors import UnknownFormError
 from workbook.form import Form, load_form
 from workbook.generate import quote_sheet
 from workbook.messages import text
+from workbook.normalize import as_read
+from workbook.ooxml_text import escape, unescape
 from workbook.problems import ERROR, WARNING, Problem, where
 
 #: (fill, line) colours of a marked cell and of its severity on the list
@@ -71,6 +78,66 @@ def _stem(source: Path) -> str:
     """The source's name without the suffixes of earlier marked copies (``-tilbakemelding``, ``-2``)."""
     suffix = re.escape(text("annotate.file_suffix"))
     return re.sub(rf"(?:{suffix}(?:-\d+)?)+$", "", Path(source).stem) or Path(source).stem
+
+
+def _cast_number(value: str) -> float | int:
+    """openpyxl's reading of a number cell, also for ``NaN`` and ``INF`` (valid xsd:double, which
+    openpyxl 3.1.5 cannot read: it tries ``int("NaN")`` and the whole workbook fails to load)."""
+    if "." in value or "E" in value or "e" in value:
+        return float(value)
+    try:
+        return int(value)
+    except ValueError:
+        return float(value)
+
+
+_openpyxl_reader._cast_number = _cast_number
+
+
+def _read_string_table(xml_source: Any) -> list[str]:
+    """openpyxl's reading of the shared strings, decoded as Excel decodes them. openpyxl 3.1.5 only
+    drops ``x005F_``, so a typed ``_x0041_`` (stored ``_x005F_x0041_``) would be saved back as
+    ``_x0041_`` and read as «A»; :func:`_escape_loaded` stores every text again, correctly."""
+    strings = []
+    for _, node in iterparse(xml_source):
+        if node.tag == _STRING_TAG:
+            strings.append(unescape(Text.from_tree(node).content))
+            node.clear()
+    return strings
+
+
+_STRING_TAG = f"{{{SHEET_MAIN_NS}}}si"
+_openpyxl_excel.read_string_table = _read_string_table
+
+
+def _escape_loaded(book: Workbook) -> None:
+    """Every text cell as its XML must hold it (openpyxl writes the text as it stands)."""
+    for ws in book.worksheets:
+        for cell in ws._cells.values():
+            if cell.data_type == "s" and isinstance(cell._value, str):
+                cell._value = escape(cell._value)
+
+
+def _keep_odd_numbers(book: Workbook) -> None:
+    """A NaN or infinite number cell, which openpyxl would save as an empty cell, kept as its text
+    (``NaN``), so the copy still says what the original said and gets the same problem."""
+    for ws in book.worksheets:
+        for cell in list(ws._cells.values()):  # the existing cells only
+            if isinstance(cell.value, float) and not math.isfinite(cell.value):
+                _put(ws, cell.row, cell.column, as_read(cell.value))
+
+
+def _put(ws: Worksheet, row: int, col: int, value: Any) -> Any:
+    """Write ``value`` into a cell; a text is always a text, never a formula (whatever it starts
+    with: it may hold a sheet name, a file name or what an agency typed), with the characters XML
+    cannot hold escaped as ``_xHHHH_``."""
+    cell = ws.cell(row, col)
+    if isinstance(value, str):
+        cell.value = escape(value)
+        cell.data_type = "s"
+    else:
+        cell.value = value
+    return cell
 
 
 def target_path(source: Path, folder: Path) -> Path:
@@ -116,6 +183,8 @@ def annotate_file(source: Path, problems: list[Problem], folder: Path, *, today:
     if target.resolve() == source.resolve():
         raise ValueError(f"the marked copy would overwrite {source}")
     book = load_workbook(source)
+    _escape_loaded(book)
+    _keep_odd_numbers(book)
     _remove_old_marks(book)
     form = _form_of(book)
     _mark_cells(book, problems)
@@ -220,7 +289,7 @@ def _mark_cells(book: Workbook, problems: list[Problem]) -> None:
         severity = ERROR if any(p.is_error for p in items) else WARNING
         by_rule.setdefault((sheet, severity), []).append(ref)
         body = "\n\n".join(f"{text('annotate.severity_' + p.severity)}: {p.message}" for p in items)
-        cell.comment = Comment(body, text("annotate.comment_author"), height=comment_height(body),
+        cell.comment = Comment(escape(body), text("annotate.comment_author"), height=comment_height(body),
                                width=COMMENT_WIDTH)
     for (sheet, severity), refs in by_rule.items():
         book[sheet].conditional_formatting.add(" ".join(refs), _mark_rule(severity))
@@ -285,7 +354,7 @@ def _feedback_sheet(book: Workbook, problems: list[Problem], file_name: str, for
     for number, problem in enumerate(problems, start=1):
         _problem_row(ws, HEADER_ROW + number, number, problem, _label(form, problem), book.sheetnames)
     if not problems:
-        ws.cell(HEADER_ROW + 1, 1, text("annotate.none"))
+        _put(ws, HEADER_ROW + 1, 1, text("annotate.none"))
     ws.freeze_panes = ws.cell(HEADER_ROW + 1, 1)
     ws.auto_filter.ref = f"A{HEADER_ROW}:F{HEADER_ROW + max(1, len(problems))}"
     ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
@@ -308,7 +377,7 @@ def _heading(ws: Worksheet, problems: list[Problem], file_name: str, today: date
              (text("annotate.counts", errors=errors, warnings=len(problems) - errors), Font(name=FONT, bold=True)),
              (text("annotate.how"), Font(name=FONT, italic=True, color="595959"))]
     for row, (value, font) in enumerate(lines, start=1):
-        cell = ws.cell(row, 1, value)
+        cell = _put(ws, row, 1, value)
         if font is not None:
             cell.font = font
     ws.merge_cells(start_row=len(lines), start_column=1, end_row=len(lines), end_column=len(WIDTHS))
@@ -316,7 +385,7 @@ def _heading(ws: Worksheet, problems: list[Problem], file_name: str, today: date
     ws.row_dimensions[len(lines)].height = _height((text("annotate.how"), sum(WIDTHS)))
     header_fill = PatternFill(fill_type="solid", start_color="1F4E79", end_color="1F4E79")
     for col, (key, width) in enumerate(zip(("number", "severity", "sheet", "cell", "field", "message"), WIDTHS), 1):
-        cell = ws.cell(HEADER_ROW, col, text(f"annotate.col_{key}"))
+        cell = _put(ws, HEADER_ROW, col, text(f"annotate.col_{key}"))
         cell.font, cell.fill = Font(name=FONT, bold=True, color="FFFFFF"), header_fill
         ws.column_dimensions[cell.column_letter].width = width
 
@@ -327,7 +396,7 @@ def _problem_row(ws: Worksheet, row: int, number: int, problem: Problem, label: 
               label, message)
     for col, value in enumerate(values, start=1):
         centred = col in (1, 4)
-        ws.cell(row, col, value).alignment = Alignment(wrap_text=not centred, vertical="top",
+        _put(ws, row, col, value).alignment = Alignment(wrap_text=not centred, vertical="top",
                                                        horizontal="center" if centred else None)
     fill = COLOURS[problem.severity][0]
     ws.cell(row, 2).fill = PatternFill(fill_type="solid", start_color=fill, end_color=fill)

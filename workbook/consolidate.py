@@ -30,7 +30,7 @@ from xlsxwriter.worksheet import Worksheet
 from workbook.document import canonical
 from workbook.errors import WorkbookError
 from workbook.form import AGENCY_COLUMN_KEY, ROLE_AGENCY, ROLE_MEMBER, Form, load_form
-from workbook.generate import MAX_ROW_HEIGHT, Styles, generate
+from workbook.generate import MAX_ROW_HEIGHT, NUMBER_FORMAT, Styles, generate
 from workbook.messages import text
 from workbook.validate import FileResult, expand_paths, validate_paths
 
@@ -42,8 +42,6 @@ COVERAGE_TABLE = "consolidation_agencies"
 TOTAL_ROWS = ("sum", "count", "member", "difference", "used")
 #: Status of each workbook in the coverage table, by its key (its last, hidden column).
 STATUSES = ("member", "included", "invalid", "superseded", "other_year", "other_version")
-#: A thousands separator that follows the reader's locale (a space in Norwegian Excel/LibreOffice).
-NUMBER_FORMAT = "#,##0"
 #: Column widths (characters) of «Fritekst per virksomhet»: agency, section, question, answer, key.
 TEXT_WIDTHS = (28, 26, 40, 100, 20)
 

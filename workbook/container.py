@@ -8,12 +8,15 @@ touches the file, so a hostile or broken file is refused with a reason instead o
 from __future__ import annotations
 
 import functools
+import os
 import posixpath
 import re
+import stat
 import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
@@ -21,6 +24,9 @@ from xml.etree.ElementTree import fromstring as _c_fromstring  # the C parser: 5
 
 NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+#: Excel's "Strict Open XML" workbook: the same parts in other namespaces
+NS_MAIN_STRICT = "{http://purl.oclc.org/ooxml/spreadsheetml/main}"
+NS_REL_STRICT = "{http://purl.oclc.org/ooxml/officeDocument/relationships}"
 NS_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 NS_TERMS = "{http://purl.org/dc/terms/}"
 NS_CUSTOM = "{http://schemas.openxmlformats.org/officeDocument/2006/custom-properties}"
@@ -34,18 +40,17 @@ DOCTYPE_SCAN_BYTES = 4096
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED_MARK = "EncryptionInfo".encode("utf-16-le")
 _REF = re.compile(r"^(?:(?:'((?:[^']|'')+)'|([^'!]+))!)?\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?$")
-_FORMULA_CELL = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,3}\d+)"[^>]*(?<!/)>(?:(?!</c>).){0,200}?<f[ >/]', re.S)
-_ERROR_CELL = re.compile(
-    rb'<c\b(?=[^>]*\bt="e")[^>]*?\br="([A-Z]{1,3}\d+)"[^>]*(?<!/)>(?:(?!</c>).){0,200}?<v>([^<]*)</v>', re.S)
 
 
 class ContainerProblem(Exception):
     """Raised by :func:`open_container` with the code of the problem that stops reading the file."""
 
-    def __init__(self, code: str, detail: str = "") -> None:
+    def __init__(self, code: str, detail: str = "", **params: Any) -> None:
         super().__init__(code)
         self.code = code
+        #: a word for the catalogue (``problem.detail.<detail>``) or a technical note
         self.detail = detail
+        self.params = params
 
 
 @dataclass(frozen=True)
@@ -68,7 +73,7 @@ class Table:
 
 @dataclass
 class Container:
-    """The structure of one workbook file."""
+    """The structure of one workbook file, and its parts, each inflated at most once."""
 
     path: Path
     sheets: list[str]
@@ -78,42 +83,47 @@ class Container:
     properties: dict[str, str] = field(default_factory=dict)
     modified: str | None = None
     zip: zipfile.ZipFile | None = None
+    #: defined names given more than once, with every reference they were given
+    duplicate_names: dict[str, list[str]] = field(default_factory=dict)
+    #: Strict Open XML (other namespaces; python-calamine does not read it)
+    strict: bool = False
+    date1904: bool = False
     _parts: dict[str, bytes] = field(default_factory=dict, repr=False)
+    _heads: dict[str, bytes] = field(default_factory=dict, repr=False)
+    _related: dict[str, str] = field(default_factory=dict, repr=False)
+    _handle: Any = field(default=None, repr=False)
 
-    def _sheet_xml(self, sheet: str) -> bytes | None:
-        """The sheet's XML, inflated once for the formula and error scans."""
-        if self.zip is None or sheet not in self.sheet_parts:
+    def part(self, name: str) -> bytes | None:
+        """A part's bytes (None if there is no such part); a DOCTYPE in it is refused."""
+        if name in self._parts:
+            return self._parts[name]
+        if self.zip is None or name not in self.zip.NameToInfo:
             return None
-        part = self.sheet_parts[sheet]
-        if part not in self._parts:
-            self._parts[part] = read_member(self.zip, self.zip.getinfo(part))
-        return self._parts[part]
+        data = _inflate(self.zip, name)
+        self._parts[name] = data
+        return data
 
-    def formula_cells(self, sheet: str) -> set[str]:
-        """Cells (``B5``) of one sheet that hold a formula."""
-        data = self._sheet_xml(sheet)
-        if data is None:
-            return set()
-        # `<f>`, `<f t="shared" ..>` or `<f/>`: not the `<formula1>` that every data validation has
-        if b"<f>" not in data and b"<f " not in data and b"<f/" not in data:
-            return set()
-        return {m.group(1).decode() for m in _FORMULA_CELL.finditer(data)}
+    def sheet_xml(self, sheet: str) -> bytes | None:
+        part = self.sheet_parts.get(sheet)
+        return self.part(part) if part else None
 
-    def error_cells(self, sheet: str) -> dict[str, str]:
-        """Cells (``B5``) of one sheet that hold an error value such as ``#N/A``, with that value
-        (value readers give them as empty)."""
-        data = self._sheet_xml(sheet)
-        if data is None:
-            return {}
-        if b't="e"' not in data:
-            return {}
-        return {m.group(1).decode(): m.group(2).decode("utf-8", "replace") for m in _ERROR_CELL.finditer(data)}
+    def head(self, name: str) -> bytes:
+        """The first bytes of a part (all of it if it was read whole)."""
+        return self._parts.get(name) or self._heads.get(name, b"")
+
+    def related(self, kind: str) -> str | None:
+        """The workbook's part of a relationship kind (``sharedStrings``, ``styles``), wherever it lies."""
+        return self._related.get(kind)
 
     def close(self) -> None:
         self._parts.clear()
+        self._heads.clear()
         if self.zip is not None:
             self.zip.close()
             self.zip = None
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
 
 
 def column_index(letters: str) -> int:
@@ -145,16 +155,40 @@ def parse_ref(ref: str, default_sheet: str | None = None) -> Area | None:
     return Area(sheet, first_row, first_col, last_row, last_col)
 
 
-def sniff(path: Path) -> None:
+def _open_regular(path: Path):  # noqa: ANN202 - a binary file object
+    """Open a file for reading only if it is a regular file: a FIFO, a device or a socket is
+    refused at once, never read (opened without blocking, then looked at through its handle)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except FileNotFoundError:
+        raise ContainerProblem("file-unreadable", "dangling-link" if os.path.islink(path) else "missing") from None
+    except IsADirectoryError:
+        raise ContainerProblem("file-not-regular", "folder") from None
+    except PermissionError:
+        raise ContainerProblem("file-unreadable", "permission") from None
+    except OSError:
+        raise ContainerProblem("file-unreadable", "other") from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        kind = ("folder" if stat.S_ISDIR(mode) else "fifo" if stat.S_ISFIFO(mode) else "socket"
+                if stat.S_ISSOCK(mode) else "device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "other")
+        raise ContainerProblem("file-not-regular", kind)
+    if hasattr(os, "set_blocking"):
+        os.set_blocking(fd, True)
+    return os.fdopen(fd, "rb")
+
+
+def sniff(handle) -> None:  # noqa: ANN001 - a binary file object
     """Raise :class:`ContainerProblem` unless the file starts like a zip package."""
     try:
-        with path.open("rb") as handle:
-            head = handle.read(8)
-            if head[:8] == _OLE_MAGIC:
-                body = head + handle.read(4 * 1024 * 1024)
-                raise ContainerProblem("file-encrypted" if _ENCRYPTED_MARK in body else "file-old-xls")
-    except OSError as error:
-        raise ContainerProblem("file-unreadable", str(error)) from None
+        handle.seek(0)
+        head = handle.read(8)
+        if head[:8] == _OLE_MAGIC:
+            body = head + handle.read(4 * 1024 * 1024)
+            raise ContainerProblem("file-encrypted" if _ENCRYPTED_MARK in body else "file-old-xls")
+    except OSError:
+        raise ContainerProblem("file-unreadable", "other") from None
     if not head:
         raise ContainerProblem("file-empty")
     if head.startswith(b"%PDF"):
@@ -179,32 +213,78 @@ def _no_dtd_utf8(data: bytes) -> bool:
     return True
 
 
-def _xml(archive: zipfile.ZipFile, name: str):  # noqa: ANN202 - an ElementTree element
+def _inflate(archive: zipfile.ZipFile, name: str) -> bytes:
+    """A whole part, inflated once and CRC-checked; a DOCTYPE or ENTITY in an XML part is refused."""
     try:
         data = read_member(archive, archive.getinfo(name))
+    except KeyError:
+        raise ContainerProblem("file-not-workbook", f"{name} missing") from None
+    except Exception as error:  # zlib errors, CRC errors, unsupported compression
+        raise ContainerProblem("file-corrupt", f"{name}: {error}") from None
+    if (b"<!DOCTYPE" in data or b"<!ENTITY" in data) and name.endswith((".xml", ".rels", ".vml")):
+        raise ContainerProblem("file-xml-forbidden", name)
+    return data
+
+
+def _parse(data: bytes, name: str):  # noqa: ANN202 - an ElementTree element
+    """A part's XML tree. No DOCTYPE reaches here (refused on inflating), so nothing can expand or
+    be fetched: UTF-8 parts go to the C parser (5x faster), others through defusedxml."""
+    try:
         return _c_fromstring(data) if _no_dtd_utf8(data) else fromstring(data)
     except DefusedXmlException:
         raise ContainerProblem("file-xml-forbidden", name) from None
-    except KeyError:
-        raise ContainerProblem("file-not-workbook", f"{name} missing") from None
-    except Exception as error:  # ParseError, zlib errors, CRC errors
+    except Exception as error:  # ParseError
         raise ContainerProblem("file-corrupt", f"{name}: {error}") from None
 
 
-def _rels(archive: zipfile.ZipFile, part: str) -> dict[str, str]:
-    folder, name = posixpath.split(part)
-    rels_name = posixpath.join(folder, "_rels", name + ".rels")
-    if rels_name not in archive.NameToInfo:
-        return {}
-    root = _xml(archive, rels_name)
-    targets = {}
-    for rel in root.iter(f"{NS_PKG_REL}Relationship"):
-        target = rel.get("Target", "")
+@functools.lru_cache(maxsize=256)  # a batch of one form's workbooks shares these parts byte for byte
+def _relationships(data: bytes, name: str, folder: str) -> tuple[tuple[str, str, str], ...]:
+    """(id, type, target part) of each internal relationship in a .rels part."""
+    found = []
+    for rel in _parse(data, name).iter(f"{NS_PKG_REL}Relationship"):
         if rel.get("TargetMode") == "External":
             continue
+        target = rel.get("Target", "")
         full = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
-        targets[rel.get("Id", "")] = full
-    return targets
+        found.append((rel.get("Id", ""), rel.get("Type", ""), full))
+    return tuple(found)
+
+
+def _rels(container: Container, part: str) -> tuple[tuple[str, str, str], ...]:
+    folder, name = posixpath.split(part)
+    rels_name = posixpath.join(folder, "_rels", name + ".rels")
+    data = container.part(rels_name)
+    return _relationships(data, rels_name, folder) if data is not None else ()
+
+
+@dataclass(frozen=True)
+class _Book:
+    strict: bool
+    date1904: bool
+    sheets: tuple[tuple[str, str], ...]  # (name, relationship id)
+    names: tuple[tuple[str, str], ...]  # (name, reference) of workbook-wide names, in order
+
+
+@functools.lru_cache(maxsize=64)
+def _book(data: bytes) -> _Book:
+    root = _parse(data, "xl/workbook.xml")
+    strict = root.tag.startswith(NS_MAIN_STRICT)
+    main, rel = (NS_MAIN_STRICT, NS_REL_STRICT) if strict else (NS_MAIN, NS_REL)
+    sheets = tuple((sheet.get("name", ""), sheet.get(f"{rel}id", "")) for sheet in root.iter(f"{main}sheet"))
+    names = tuple((defined.get("name", ""), defined.text or "") for defined in root.iter(f"{main}definedName")
+                  if defined.get("localSheetId") is None)
+    pr = next(root.iter(f"{main}workbookPr"), None)
+    date1904 = pr is not None and pr.get("date1904", "").lower() in ("1", "true")
+    return _Book(strict, date1904, sheets, names)
+
+
+@functools.lru_cache(maxsize=256)
+def _table(data: bytes, name: str) -> tuple[str, str, tuple[str, ...]]:
+    """(name, reference, column headers) of a table part."""
+    root = _parse(data, name)
+    main = NS_MAIN_STRICT if root.tag.startswith(NS_MAIN_STRICT) else NS_MAIN
+    headers = tuple(col.get("name", "") for col in root.iter(f"{main}tableColumn"))
+    return root.get("displayName") or root.get("name") or "", root.get("ref", ""), headers
 
 
 def read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int | None = None) -> bytes:
@@ -224,87 +304,137 @@ def read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int | No
         raise zipfile.BadZipFile(f"bad local header: {info.filename}")
     fp.seek(int.from_bytes(header[26:28], "little") + int.from_bytes(header[28:30], "little"), 1)
     blob = fp.read(info.compress_size)
-    wanted = info.file_size if limit is None else min(limit, info.file_size)
-    data = zlib.decompressobj(-15).decompress(blob, wanted + 1) if info.compress_type == zipfile.ZIP_DEFLATED \
-        else blob[:wanted + 1]
-    if limit is None and (len(data) != info.file_size or zlib.crc32(data) != info.CRC):
-        raise zipfile.BadZipFile(f"bad CRC or size: {info.filename}")
+    if limit is None and info.filename.endswith(_SHARED_PARTS) and len(blob) <= 16384:
+        return _inflate_shared(blob, info.compress_type, info.file_size, info.CRC, info.filename)
+    return _inflate_blob(blob, info.compress_type, info.file_size, info.CRC, info.filename, limit)
+
+
+def _inflate_blob(blob: bytes, method: int, size: int, crc: int, name: str, limit: int | None = None) -> bytes:
+    wanted = size if limit is None else min(limit, size)
+    data = zlib.decompressobj(-15).decompress(blob, wanted + 1) if method == zipfile.ZIP_DEFLATED else blob[:wanted + 1]
+    if limit is None and (len(data) != size or zlib.crc32(data) != crc):
+        raise zipfile.BadZipFile(f"bad CRC or size: {name}")
     return data[:wanted]
 
 
-def _refuse_doctypes(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> None:
-    """No office suite writes a DOCTYPE: one in any XML part (where entity bombs live) is refused,
-    also in the parts that the value reader, not defusedxml, parses (shared strings, sheets)."""
+#: Parts that every workbook of one form version has alike, byte for byte, packed alike by the
+#: same writer: inflated once per batch (the same packed bytes always inflate to the same part).
+_SHARED_PARTS = ("xl/workbook.xml", ".rels", ".xml.rels") + tuple(f"table{i}.xml" for i in range(1, 10))
+
+
+@functools.lru_cache(maxsize=128)
+def _inflate_shared(blob: bytes, method: int, size: int, crc: int, name: str) -> bytes:
+    return _inflate_blob(blob, method, size, crc, name)
+
+
+#: Parts that only openpyxl (which uses defusedxml, a dependency) parses, if anything does.
+_PARSED_WITH_DEFUSEDXML = ("xl/theme/", "docProps/app.xml", "xl/drawings/", "xl/printerSettings/", "customXml/",
+                           "xl/calcChain.xml", "xl/externalLinks/", "xl/comments", "xl/persons/", "xl/threadedComments/")
+
+
+def _refuse_doctypes(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo], read: set[str]) -> dict[str, bytes]:
+    """No office suite writes a DOCTYPE: one in any XML part (where entity bombs live) is refused.
+    The parts read whole are checked as they are inflated; of the others (read by calamine or
+    openpyxl, if at all) the beginning is enough, since a DOCTYPE must come before the first element.
+    Returns the beginnings read."""
+    heads = {}
     for info in infos:
-        if not info.filename.endswith((".xml", ".rels", ".vml")) or info.is_dir():
+        if info.is_dir() or info.filename in read or not info.filename.endswith((".xml", ".rels", ".vml")):
+            continue
+        if info.filename.startswith(_PARSED_WITH_DEFUSEDXML):  # openpyxl parses these through defusedxml
             continue
         try:
             head = read_member(archive, info, DOCTYPE_SCAN_BYTES)
         except Exception as error:  # zlib errors, CRC errors, unsupported compression
             raise ContainerProblem("file-corrupt", f"{info.filename}: {error}") from None
+        if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16: look at the characters
+            head = head.decode("utf-16", "replace").encode("utf-8", "replace")
         if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
             raise ContainerProblem("file-xml-forbidden", info.filename)
+        heads[info.filename] = head
+    return heads
 
 
 def open_container(path: Path) -> Container:
     """Check and open a workbook file; raise :class:`ContainerProblem` if it cannot be read safely."""
     path = Path(path)
-    sniff(path)
+    handle = _open_regular(path)
     try:
-        archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError, ValueError) as error:
-        raise ContainerProblem("file-corrupt", str(error)) from None
+        sniff(handle)
+        try:
+            archive = zipfile.ZipFile(handle)
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+            raise ContainerProblem("file-corrupt") from None
+    except BaseException:
+        handle.close()
+        raise
     try:
-        return _read_structure(path, archive)
+        container = _read_structure(path, archive)
+        container._handle = handle
+        return container
     except BaseException:
         archive.close()
+        handle.close()
         raise
 
 
 def _read_structure(path: Path, archive: zipfile.ZipFile) -> Container:
     infos = archive.infolist()
     unpacked = sum(info.file_size for info in infos)
-    if len(infos) > MAX_ENTRIES or unpacked > MAX_UNPACKED_BYTES:
-        raise ContainerProblem("file-too-large", f"{unpacked // (1024 * 1024)} MB")
+    if len(infos) > MAX_ENTRIES:
+        raise ContainerProblem("file-too-large", "parts", count=len(infos), limit=MAX_ENTRIES)
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise ContainerProblem("file-too-large", "megabytes", megabytes=-(-unpacked // (1024 * 1024)),
+                               limit=MAX_UNPACKED_BYTES // (1024 * 1024))
     if "xl/workbook.xml" not in archive.NameToInfo:
         raise ContainerProblem("file-not-workbook", "no xl/workbook.xml")
-    _refuse_doctypes(archive, infos)
-    book = _xml(archive, "xl/workbook.xml")
-    book_rels = _rels(archive, "xl/workbook.xml")
-    sheets: list[str] = []
-    sheet_parts: dict[str, str] = {}
-    for sheet in book.iter(f"{NS_MAIN}sheet"):
-        name = sheet.get("name", "")
-        sheets.append(name)
-        part = book_rels.get(sheet.get(f"{NS_REL}id", ""))
+    container = Container(path, [], {}, {}, {}, zip=archive)
+    book = _book(container.part("xl/workbook.xml"))
+    container.strict, container.date1904 = book.strict, book.date1904
+    book_rels = {rid: target for rid, _, target in _rels(container, "xl/workbook.xml")}
+    container._related = {kind.rsplit("/", 1)[-1]: target for _, kind, target in _rels(container, "xl/workbook.xml")}
+    for name, rid in book.sheets:
+        container.sheets.append(name)
+        part = book_rels.get(rid)
         if part:
-            sheet_parts[name] = part
-    names: dict[str, Area] = {}
-    for defined in book.iter(f"{NS_MAIN}definedName"):
-        if defined.get("localSheetId") is not None:
+            container.sheet_parts[name] = part
+    for name, ref in book.names:
+        area = parse_ref(ref)
+        if area is None:
             continue
-        area = parse_ref(defined.text or "")
-        if area is not None:
-            names[defined.get("name", "")] = area
-    tables: dict[str, Table] = {}
-    for sheet, part in sheet_parts.items():
-        for target in _rels(archive, part).values():
+        if name in container.names:
+            container.duplicate_names.setdefault(name, [_ref_text(container.names[name])]).append(ref.lstrip("="))
+            continue
+        container.names[name] = area
+    for sheet, part in container.sheet_parts.items():
+        if part not in archive.NameToInfo:
+            continue
+        for _, _, target in _rels(container, part):
             if not target.startswith("xl/tables/") or target not in archive.NameToInfo:
                 continue
-            table = _xml(archive, target)
-            area = parse_ref(table.get("ref", ""), sheet)
-            if area is None:
-                continue
-            headers = tuple(col.get("name", "") for col in table.iter(f"{NS_MAIN}tableColumn"))
-            name = table.get("displayName") or table.get("name") or ""
-            tables[name] = Table(name, area, headers)
-    properties: dict[str, str] = {}
-    if "docProps/custom.xml" in archive.NameToInfo:
-        for prop in _xml(archive, "docProps/custom.xml").iter(f"{NS_CUSTOM}property"):
-            values = [child.text or "" for child in prop]
-            properties[prop.get("name", "")] = values[0] if values else ""
-    modified = None
-    if "docProps/core.xml" in archive.NameToInfo:
-        for element in _xml(archive, "docProps/core.xml").iter(f"{NS_TERMS}modified"):
-            modified = (element.text or "").strip() or None
-    return Container(path, sheets, sheet_parts, names, tables, properties, modified, archive)
+            name, ref, headers = _table(container.part(target), target)
+            area = parse_ref(ref, sheet)
+            if area is not None:
+                container.tables[name] = Table(name, area, headers)
+    custom = container.part("docProps/custom.xml")
+    if custom is not None:
+        for prop in _parse(custom, "docProps/custom.xml").iter():
+            if prop.tag.endswith("}property"):
+                values = [child.text or "" for child in prop]
+                container.properties[prop.get("name", "")] = values[0] if values else ""
+    core = container.part("docProps/core.xml")
+    if core is not None:
+        for element in _parse(core, "docProps/core.xml").iter(f"{NS_TERMS}modified"):
+            container.modified = (element.text or "").strip() or None
+    for part in container.sheet_parts.values():  # every sheet is read: inflated once, here
+        container.part(part)
+    container._heads = _refuse_doctypes(archive, infos, set(container._parts))
+    return container
+
+
+def _ref_text(area: Area) -> str:
+    from xlsxwriter.utility import xl_rowcol_to_cell
+
+    first = xl_rowcol_to_cell(area.first_row, area.first_col)
+    last = xl_rowcol_to_cell(area.last_row, area.last_col)
+    return f"{area.sheet}!{first}" + (f":{last}" if last != first else "")

@@ -17,22 +17,25 @@ METADATA = ("form_id", "form_version", "reporting_year", "agency", "role")
 
 
 def load_document(path: Path | str) -> dict[str, Any]:
-    """Read a JSON document; raise :class:`DataFormatError` with the reason if it is not one."""
+    """Read a JSON document; raise :class:`DataFormatError` with the reason if it is not one
+    (an unreadable file raises its ``OSError``)."""
     path = Path(path)
     try:
         with path.open(encoding="utf-8") as handle:
             document = json.load(handle)
-    except OSError as error:
-        raise DataFormatError(f"{path}: {error.strerror or error}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise DataFormatError(f"{path}: not valid JSON ({error})") from None
+    except json.JSONDecodeError as error:
+        raise DataFormatError("error.data_not_json", path=path, line=error.lineno, column=error.colno) from None
+    except UnicodeDecodeError as error:
+        raise DataFormatError("error.data_not_utf8", path=path, position=error.start) from None
+    except ValueError:  # a number of over 4,300 digits
+        raise DataFormatError("error.data_number_too_long", path=path) from None
     if not isinstance(document, dict) or not isinstance(document.get("data"), dict):
-        raise DataFormatError(f"{path}: expected an object with a \"data\" object")
+        raise DataFormatError("error.data_no_object", path=path)
     return document
 
 
 def dumps(document: dict[str, Any]) -> str:
-    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    return json.dumps(document, ensure_ascii=False, indent=2, allow_nan=False) + "\n"  # never NaN: invalid JSON
 
 
 def save_document(document: dict[str, Any], path: Path | str) -> Path:

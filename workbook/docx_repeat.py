@@ -238,7 +238,8 @@ class Repeated:
             return None  # the template does not show this table
         start, end = _enclosing(xml, min(found), "tr")
         row = _Fragment(xml[start:end], slots, listing)
-        return start, end, lambda: (row.fill(item) for item in items)
+        return start, end, lambda: (keep_with_next(row.fill(item)) if not index else row.fill(item)
+                                    for index, item in enumerate(items))
 
     def _appendix_region(self, xml: str, listing: Callable[[str], str]) -> Region | None:
         """The agencies: heading, figures table (when it has figures) and answers each."""
@@ -272,6 +273,24 @@ class Repeated:
         yield xml[done:]
 
 
+_PARAGRAPH_PROPERTIES = re.compile(r"<w:pPr>(?:<w:pStyle [^>]*/>)?")
+_BARE_PARAGRAPH = re.compile(r"<w:p>(?!<w:pPr>)")
+_KEEP_NEXT = "<w:keepNext/>"
+
+
+def keep_with_next(row: str) -> str:
+    """A table row's XML with every paragraph kept with the next (``w:keepNext``, after the
+    paragraph's style as the schema orders it): the first body row of a form table keeps with the
+    second, so a table never starts with one lonely row at the bottom of a page (its header rows
+    keep with the next in the template)."""
+    def keep(match: re.Match[str]) -> str:
+        kept = row.startswith(_KEEP_NEXT, match.end())
+        return match.group() if kept else match.group() + _KEEP_NEXT
+
+    row = _PARAGRAPH_PROPERTIES.sub(keep, row)
+    return _BARE_PARAGRAPH.sub(f"<w:p><w:pPr>{_KEEP_NEXT}</w:pPr>", row)
+
+
 def _chunks(pieces: Iterable[str], size: int = 1 << 20) -> Iterator[bytes]:
     """The pieces joined into UTF-8 chunks of about ``size`` characters."""
     batch: list[str] = []
@@ -285,13 +304,16 @@ def _chunks(pieces: Iterable[str], size: int = 1 << 20) -> Iterator[bytes]:
     yield "".join(batch).encode("utf-8")
 
 
-def write_package(package: bytes, output: Path, document: Iterable[str]) -> None:
-    """Copy the saved package to ``output``, its body written from ``document``'s pieces."""
+def write_package(package: bytes, output: Path, document: Iterable[str],
+                  replace: Mapping[str, bytes] | None = None) -> None:
+    """Copy the saved package to ``output``, its body written from ``document``'s pieces and the
+    parts named in ``replace`` (that the package has) with the bytes given."""
+    replace = replace or {}
     with zipfile.ZipFile(io.BytesIO(package)) as source, zipfile.ZipFile(
             output, "w", zipfile.ZIP_DEFLATED, compresslevel=DEFLATE_LEVEL) as target:
         for info in source.infolist():
             if info.filename != DOCUMENT_PART:
-                target.writestr(info, source.read(info))
+                target.writestr(info, replace.get(info.filename) or source.read(info))
                 continue
             with target.open(info.filename, "w") as stream:
                 for chunk in _chunks(document):

@@ -1,20 +1,36 @@
 """The few exceptions raised when a run cannot even start.
 
 Problems in the data are never raised: they are collected as :class:`workbook.problems.Problem`.
+An exception carries a catalogue key and its parameters (``DataFormatError("error.prefill_unknown_keys",
+keys="x, y")``); its words come from the catalogue when it is shown (``str(error)``), so the CLI
+prints it in the user's language. A text already worded from the catalogue (``text(...)``) is
+accepted in place of a key.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class WorkbookError(Exception):
     """Base class: the CLI turns any of these into a one-line message and exit code 2."""
+
+    def __init__(self, key: str, /, **params: Any) -> None:
+        super().__init__(key)
+        self.key = key
+        self.params = params
+
+    def __str__(self) -> str:
+        from workbook.messages import catalogue, text
+
+        return text(self.key, **self.params) if self.key in catalogue() else self.key
 
 
 class UnknownFormError(WorkbookError):
     """Raised by :func:`workbook.form.load_form` when no rules exist for a form id and version."""
 
     def __init__(self, form_id: object, form_version: object) -> None:
-        super().__init__(f"no rules for form {form_id!r} version {form_version!r}")
+        super().__init__("error.unknown_form", form_id=form_id, form_version=form_version)
         self.form_id = form_id
         self.form_version = form_version
 

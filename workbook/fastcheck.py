@@ -14,6 +14,8 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from workbook.ooxml_text import utf16_len
+
 Check = Callable[[Any], bool]
 
 _TYPES: dict[str, Check] = {
@@ -55,7 +57,7 @@ def _value_check(rules: Mapping[str, Any]) -> Check:
         checks.append(lambda v: len(v) >= shortest)
     if "maxlength" in rules:
         longest = rules["maxlength"]
-        checks.append(lambda v: len(v) <= longest)
+        checks.append(lambda v: (utf16_len(v) if isinstance(v, str) else len(v)) <= longest)  # as Excel counts
     if "allowed" in rules:
         allowed = tuple(rules["allowed"])  # `in` as Cerberus does it
         if kind == "list":

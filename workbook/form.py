@@ -21,9 +21,10 @@ import yaml
 SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 from workbook.errors import UnknownFormError
+from workbook.resources import data_folder
 
-#: Where the rules live: ``WORKBOOK_RULES`` or the ``rules/`` folder of the source tree.
-RULES_DIR = Path(os.environ.get("WORKBOOK_RULES", Path(__file__).resolve().parent.parent / "rules"))
+#: Where the rules live: ``WORKBOOK_RULES``, or ``rules/`` (the checkout's, or inside an installed wheel).
+RULES_DIR = Path(os.environ.get("WORKBOOK_RULES") or data_folder("rules"))
 
 _FOLDER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 KINDS = ("text", "longtext", "int", "yesno", "choice", "choices", "table")

@@ -5,7 +5,7 @@ rows 1-3 hold the title, a one-line instruction and the headers Spørsmål / Sva
 single-value question is one row (label in A, the input cell in B carrying a workbook-level
 defined name equal to its key, help in C); a ``choices`` question is a label row followed by one
 row per option (a Ja/Nei cell in B; the name covers those cells); a table is a label row, a help
-row, then an Excel table named after its key. Metadata and dropdown lists sit on a hidden sheet.
+row, then an Excel table named after its key. Metadata and dropdown lists sit on a very hidden sheet.
 
 xlsxwriter reports mistakes as warnings and negative return codes while leaving the feature out
 of the file, so every warning is an error here and every return code is checked.
@@ -14,7 +14,10 @@ of the file, so every warning is an error here and every return code is checked.
 from __future__ import annotations
 
 import math
+import re
+import textwrap
 import warnings
+import zipfile
 from datetime import datetime
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -28,11 +31,25 @@ from xlsxwriter.worksheet import Worksheet
 from workbook.errors import DataFormatError, GenerateError
 from workbook.form import DEFAULT_FORM, ROLE_AGENCY, Column, Field, Form, Section, load_form
 from workbook.messages import lines, text
+from workbook.problems import group_digits
+from workbook.ooxml_text import CELL_LIMIT, NONCHARACTERS, install_xlsxwriter_escape, is_exact_in_excel, \
+    lone_surrogate, utf16_len
+
+install_xlsxwriter_escape()  # a literal "_x0041_x0042_" must come back as typed (see ooxml_text)
 
 # Column widths (characters) of a section sheet: question, answer, help, further table columns.
 WIDTH_LABEL, WIDTH_ANSWER, WIDTH_HELP, WIDTH_EXTRA = 55, 60, 45, 22
+WIDTH_GUIDE = 90  # the guide's one column: fits a portrait A4 page at 100 %
 LINE_HEIGHT = 15  # points per wrapped line
 MAX_ROW_HEIGHT = 409  # Excel's limit
+# Characters of ordinary prose that fit on one line of a column `width` characters wide (Excel's
+# width unit is the digit 0; Calibri/Carlito prose averages narrower (about 1.2 characters per unit
+# in LibreOffice's PDF of the Oslo sample), less a margin for Excel's own rendering.
+PROSE_PER_WIDTH = 1.1
+# Whole numbers group thousands with the reader's own separator (a space in Norwegian Excel and
+# LibreOffice). "# ##0" would hold a literal space: 27000000000 showed as "27000000 000".
+NUMBER_FORMAT = "#,##0"
+YEAR_FORMAT = "0"  # years (keys ending in _year) are never grouped
 META_SHEET = "_skjema"
 META_ROWS = {"form_id": 0, "form_version": 1, "reporting_year": 2, "agency": 3, "role": 4}
 YESNO_LIST = "lst_yesno"
@@ -42,7 +59,42 @@ ExtraSheets = Callable[[Workbook, "Styles"], None]
 
 def _check(code: int | None, what: str) -> None:
     if code is not None and code < 0:
-        raise GenerateError(f"xlsxwriter refused {what} (code {code})")
+        raise GenerateError("error.xlsxwriter_refused", what=what, code=code)
+
+
+def _where(where: str) -> str:
+    """``key`` or ``key[3].column`` (as the writer names a value) in the user's words."""
+    found = re.fullmatch(r"(\w+)\[(\d+)\]\.(\w+)", where)
+    if found:
+        return text("prefill.where_cell", field=found[1], row=found[2], column=found[3])
+    return text("prefill.where_key", field=where)
+
+
+def check_value(value: Any, where: str) -> None:
+    """Refuse (:class:`DataFormatError`, in Norwegian) a value no Excel cell can hold exactly."""
+    if value is None or isinstance(value, bool):
+        return
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            shown = "NaN" if math.isnan(value) else "Infinity" if value > 0 else "-Infinity"
+            raise DataFormatError(text("prefill.not_finite", where=_where(where), value=shown))
+    elif isinstance(value, int):
+        if not is_exact_in_excel(value):
+            shown = str(value) if len(str(value)) <= 40 else f"{str(value)[:20]}… ({len(str(value))} sifre)"
+            raise DataFormatError(text("prefill.too_many_digits", where=_where(where), value=shown))
+    elif isinstance(value, str):
+        broken = lone_surrogate(value)
+        if broken is not None:
+            raise DataFormatError(text("prefill.broken_character", where=_where(where), value=f"U+{ord(broken):04X}"))
+        odd = next((c for c in value if c in NONCHARACTERS), None)
+        if odd is not None:
+            raise DataFormatError(text("prefill.noncharacter", where=_where(where), value=f"U+{ord(odd):04X}"))
+        if utf16_len(value) > CELL_LIMIT:
+            raise DataFormatError(text("problem.too-long", where=_where(where), max_length=group_digits(CELL_LIMIT)))
+    else:
+        kind = "list" if isinstance(value, list) else "dict" if isinstance(value, dict) else "other"
+        raise DataFormatError(text("prefill.wrong_type", where=_where(where), value=text(f"prefill.type_{kind}"),
+                                   expected=text("prefill.expected_value")))
 
 
 def quote_sheet(name: str) -> str:
@@ -76,8 +128,8 @@ class Styles:
         input_base = {**base, "locked": False, "bg_color": "#FFF2CC", "border": 1, "border_color": "#BF9000"}
         self.input = book.add_format(input_base)
         self.input_text = book.add_format({**input_base, "num_format": "@"})
-        self.input_int = book.add_format({**input_base, "num_format": "# ##0"})
-        self.input_year = book.add_format({**input_base, "num_format": "0"})
+        self.input_int = book.add_format({**input_base, "num_format": NUMBER_FORMAT})
+        self.input_year = book.add_format({**input_base, "num_format": YEAR_FORMAT})
         self.link = book.add_format({**base, "font_color": "#0563C1", "underline": 1, "text_wrap": False})
         self.plain = book.add_format(base)
 
@@ -88,12 +140,45 @@ class Styles:
 
 
 def _lines(value: str, width: int) -> int:
-    return sum(max(1, math.ceil(len(part) / width)) for part in value.split("\n"))
+    """Lines that ``value`` takes wrapped at word boundaries in a column ``width`` characters wide."""
+    per_line = max(1, int(width * PROSE_PER_WIDTH))
+    return sum(max(1, len(textwrap.wrap(part, per_line, break_on_hyphens=False)))
+               for part in value.split("\n"))
+
+
+def _needed_height(*cells: tuple[str, int], minimum: int = 1) -> float:
+    """The height (points) that shows every cell's text whole; may exceed one row's limit."""
+    count = max([minimum] + [_lines(v, w) for v, w in cells if v])
+    return count * LINE_HEIGHT + 3
 
 
 def _row_height(*cells: tuple[str, int], minimum: int = 1) -> float:
-    count = max([minimum] + [_lines(v, w) for v, w in cells if v])
-    return min(MAX_ROW_HEIGHT, count * LINE_HEIGHT + 3)
+    return min(MAX_ROW_HEIGHT, _needed_height(*cells, minimum=minimum))
+
+
+def _footer(agency: str | None, fallback: str) -> str:
+    """Page footer: whose workbook (left), the sheet (centre), "side N av M" (right)."""
+    who = (agency or fallback)[:120].replace("&", "&&")  # & starts a code in Excel's footers
+    return f"&L{who}&C&A&R{text('workbook.footer_page')}"
+
+
+def _lock_structure(path: Path) -> None:
+    """Lock the workbook's structure: sheets cannot be renamed, deleted, moved, added or unhidden
+    until the user lifts the protection (no password: a convenience, like the sheets' own).
+
+    xlsxwriter has no API for workbook protection (its author declined it: libxlsxwriter #516),
+    so the one element is added to xl/workbook.xml after the file is written; its place in the
+    schema's sequence is right before <bookViews>.
+    """
+    with zipfile.ZipFile(path) as source:
+        parts = [(info, source.read(info)) for info in source.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for info, data in parts:
+            if info.filename == "xl/workbook.xml":
+                if data.count(b"<bookViews>") != 1:
+                    raise GenerateError("error.cannot_protect", part="xl/workbook.xml")
+                data = data.replace(b"<bookViews>", b'<workbookProtection lockStructure="1"/><bookViews>')
+            target.writestr(info, data)
 
 
 class _Writer:
@@ -105,6 +190,7 @@ class _Writer:
         self.styles = Styles(book)
         self.data = prefill
         self.consolidated = consolidated
+        self._header_row = 0  # the header row of the table written last
 
     # --- dropdowns and validations -------------------------------------------------------------
     def _validation(self, ws: Worksheet, first: int, col: int, last: int, kind: str, help_text: str,
@@ -133,6 +219,7 @@ class _Writer:
 
     # --- cell values ---------------------------------------------------------------------------
     def _write_value(self, ws: Worksheet, row: int, col: int, value: Any, fmt: Any, where: str) -> None:
+        check_value(value, where)
         if value is None:
             code = ws.write_blank(row, col, None, fmt)
         elif isinstance(value, bool):
@@ -141,10 +228,11 @@ class _Writer:
             code = ws.write_number(row, col, value, fmt)
         elif isinstance(value, str):
             code = ws.write_string(row, col, value, fmt)
-        else:
-            raise DataFormatError(f"{where}: {type(value).__name__} cannot be written to a cell")
-        if code == -2:
-            raise DataFormatError(f"{where}: text longer than an Excel cell holds (32,767 characters)")
+        else:  # never reached: check_value refuses every other type
+            raise DataFormatError(text("prefill.wrong_type", where=_where(where), value=text("prefill.type_other"),
+                                       expected=text("prefill.expected_value")))
+        if code == -2:  # never reached: check_value counts as xlsxwriter does
+            raise DataFormatError(text("problem.too-long", where=_where(where), max_length=group_digits(CELL_LIMIT)))
         _check(code, f"the value of {where}")
 
     # --- sheets --------------------------------------------------------------------------------
@@ -170,13 +258,13 @@ class _Writer:
                 _check(ws.write_string(i, col, item), f"the list {name}")
             _check(self.book.define_name(name, absolute(META_SHEET, 1, col, len(items))), f"the name {name}")
             col += 1
-        ws.hide()
+        ws.very_hidden()  # not offered by "Unhide"; only the reader reaches it (by its names)
         ws.protect()
 
     def guide_sheet(self, year: int, agency: str | None) -> None:
         ws = self.book.add_worksheet(text("workbook.guide_sheet"))
         s = self.styles
-        ws.set_column(0, 0, 100)
+        ws.set_column(0, 0, WIDTH_GUIDE)
         ws.write_string(0, 0, text("workbook.guide_title", title=self.form.title, year=year), s.title)
         first_sheet = self.form.sections[0].sheet
         who = text("workbook.guide_for", agency=agency) if agency else text("workbook.guide_for_blank", sheet=first_sheet)
@@ -188,7 +276,7 @@ class _Writer:
         row = 6
         for number, step in enumerate(lines("workbook.guide_steps"), start=1):
             ws.write_string(row, 0, f"{number}. {step}", s.label)
-            ws.set_row(row, _row_height((step, 100)))
+            ws.set_row(row, _row_height((step, WIDTH_GUIDE)))
             row += 1
         row += 1
         ws.write_string(row, 0, text("workbook.guide_legend_input"), s.input)
@@ -199,12 +287,11 @@ class _Writer:
             row += 1
             _check(ws.write_url(row, 0, f"internal:{quote_sheet(section.sheet)}!A1", s.link, section.title),
                    "a link on the guide sheet")
-        ws.set_paper(9)
-        ws.fit_to_pages(1, 0)
+        self._print_setup(ws, agency, landscape=False)
         ws.protect("", {"select_locked_cells": True, "select_unlocked_cells": True})
         ws.activate()
 
-    def section_sheet(self, section: Section) -> None:
+    def section_sheet(self, section: Section, agency: str | None = None) -> None:
         ws = self.book.add_worksheet(section.sheet)
         s = self.styles
         widest = max([3] + [len(self._columns(f)) for f in section.fields if f.is_table])
@@ -218,24 +305,41 @@ class _Writer:
         for col, key in enumerate(("header_question", "header_answer", "header_help")):
             ws.write_string(2, col, text(f"workbook.{key}"), s.header)
         ws.freeze_panes(3, 0)
-        ws.repeat_rows(2)
         row = 3
+        headers: list[int] = []  # each table's header row
+        breaks: list[int] = []  # a further table starts on a page of its own, under its own headers
         for f in section.fields:
             if f.is_table:
+                if headers:
+                    breaks.append(row + 1)  # its label row (a blank row comes first)
                 row = self._table(ws, f, row)
+                headers.append(self._header_row)
             elif f.kind == "choices":
                 row = self._choices(ws, f, row)
             else:
                 row = self._single(ws, f, row)
-        ws.set_paper(9)
-        ws.set_landscape()
-        ws.fit_to_pages(1, 0)
-        ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
+        # Printed, a table's column headers repeat on each page after its first one (both Excel
+        # and LibreOffice repeat print titles only from the page where the rows stand): the last
+        # table's, since a sheet has one set of print titles; a sheet of questions repeats its banner.
+        ws.repeat_rows(headers[-1] if headers else 2)
+        if breaks:
+            _check(ws.set_h_pagebreaks(breaks), f"the page breaks on {ws.name}")
+        self._print_setup(ws, agency, landscape=True)
         ws.protect("", {
             "insert_rows": True, "delete_rows": True, "sort": True, "autofilter": True,
             "format_cells": True, "format_columns": True, "format_rows": True,
             "select_locked_cells": True, "select_unlocked_cells": True,
         })
+
+    def _print_setup(self, ws: Worksheet, agency: str | None, *, landscape: bool) -> None:
+        """A4, as wide as the page (never cut at the right edge), with the footer."""
+        ws.set_paper(9)
+        if landscape:
+            ws.set_landscape()
+        ws.fit_to_pages(1, 0)
+        ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.8)
+        fallback = text("workbook.footer_blank", title=self.form.title)
+        ws.set_footer(_footer(agency, fallback), {"margin": 0.3})
 
     def _label(self, f: Field | Column) -> str:
         return f.label + (text("workbook.required_mark") if f.required else "")
@@ -247,22 +351,30 @@ class _Writer:
         ws.write_string(row, 0, label, s.label)
         ws.write_string(row, 2, f.help, s.help)
         fmt = s.for_kind(f.kind, f.key)
-        self._write_value(ws, row, 1, value, fmt, f.key)
         shown = value if isinstance(value, str) else ""
-        ws.set_row(row, _row_height((label, WIDTH_LABEL), (f.help, WIDTH_HELP), (shown, WIDTH_ANSWER),
-                                    minimum=6 if f.kind == "longtext" else 1))
+        needed = _needed_height((label, WIDTH_LABEL), (f.help, WIDTH_HELP), (shown, WIDTH_ANSWER),
+                                minimum=6 if f.kind == "longtext" else 1)
+        # An answer taller than one row may be (409 points) gets its cell merged down over as many
+        # rows as it needs, so the whole text shows; the name stays on its first cell.
+        extra = max(0, math.ceil(needed / MAX_ROW_HEIGHT) - 1)
+        if extra:
+            _check(ws.merge_range(row, 1, row + extra, 1, None, fmt), f"the answer cell of {f.key}")
+        self._write_value(ws, row, 1, value, fmt, f.key)
+        for i in range(extra + 1):
+            ws.set_row(row + i, needed / (extra + 1))
         rules = self._rules(f.key)
         source = list_name(f.key) if f.kind == "choice" else None
         self._validation(ws, row, 1, row, f.kind, f.help, f.required, source=source,
                          minimum=int(rules.get("min", 0)), maxlength=rules.get("maxlength"), choices=f.allowed)
         _check(self.book.define_name(f.key, absolute(ws.name, row, 1)), f"the name {f.key}")
-        return row + 1
+        return row + 1 + extra
 
     def _choices(self, ws: Worksheet, f: Field, row: int) -> int:
         s = self.styles
         chosen = self.data.get(f.key) or []
-        if not isinstance(chosen, list) or any(c not in f.allowed for c in chosen):
-            raise DataFormatError(f"{f.key}: expected a list of {', '.join(f.allowed)}, got {chosen!r}")
+        if not isinstance(chosen, list) or any(not isinstance(c, str) or c not in f.allowed for c in chosen):
+            raise DataFormatError(text("prefill.wrong_type", where=_where(f.key), value=repr(chosen)[:200],
+                                       expected=text("prefill.expected_choices", choices=", ".join(f.allowed))))
         label = self._label(f)
         ws.write_string(row, 0, label, s.label_bold)
         ws.write_string(row, 2, f.help, s.help)
@@ -285,12 +397,13 @@ class _Writer:
         columns = self._columns(f)
         rows = self.data.get(f.key) or []
         if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
-            raise DataFormatError(f"{f.key}: expected a list of rows (objects), got {type(rows).__name__}")
+            raise DataFormatError(text("prefill.wrong_type", where=_where(f.key), value=type(rows).__name__,
+                                       expected=text("prefill.expected_rows")))
         known = {c.key for c in columns}
         for i, item in enumerate(rows, start=1):
             unknown = sorted(set(item) - known)
             if unknown:
-                raise DataFormatError(f"{f.key}, row {i}: unknown column(s) {', '.join(unknown)}")
+                raise DataFormatError(text("prefill.unknown_columns", field=f.key, row=i, columns=", ".join(unknown)))
         row += 1  # a blank row before each table
         label = self._label(f)
         ws.write_string(row, 0, label, s.label_bold)
@@ -300,7 +413,7 @@ class _Writer:
         if len(columns) > 1:
             ws.merge_range(row, 0, row, len(columns) - 1, label, s.label_bold)
             ws.merge_range(row + 1, 0, row + 1, len(columns) - 1, f.help, s.help)
-        header = row + 2
+        header = self._header_row = row + 2
         size = max(f.rows, len(rows) + 5)
         first, last = header + 1, header + size
         _check(ws.add_table(header, 0, last, len(columns) - 1, {
@@ -341,13 +454,20 @@ def _metadata(form: Form, year: int, agency: str | None, prefill: Mapping[str, A
         return {"reporting_year": year, "agency": agency, "role": _role(form, role), "data": {}}
     for key in ("form_id", "form_version"):
         if prefill.get(key) not in (None, getattr(form, key)):
-            raise DataFormatError(f"{key} is {prefill.get(key)!r}, but the form is {getattr(form, key)!r}")
+            raise DataFormatError(text("prefill.other_form", name=key, value=prefill.get(key),
+                                       expected=getattr(form, key)))
     data = prefill.get("data")
     if not isinstance(data, dict):
-        raise DataFormatError("the JSON has no \"data\" object")
+        raise DataFormatError(text("prefill.no_data"))
     unknown = sorted(set(data) - {f.key for f in form.questions()})
     if unknown:
-        raise DataFormatError(f"unknown key(s) in \"data\": {', '.join(unknown)}")
+        raise DataFormatError("error.unknown_keys", keys=", ".join(unknown))
+    given_year, given_agency = prefill.get("reporting_year", year), prefill.get("agency", agency)
+    if not isinstance(given_year, int) or isinstance(given_year, bool) or not 1900 <= given_year <= 9999:
+        raise DataFormatError(text("prefill.bad_year", where=_where("reporting_year"), value=repr(given_year)[:40]))
+    if given_agency is not None and not isinstance(given_agency, str):
+        raise DataFormatError(text("prefill.bad_agency", where=_where("agency"), value=repr(given_agency)[:40]))
+    check_value(given_agency, "agency")
     return {"reporting_year": prefill.get("reporting_year", year), "agency": prefill.get("agency", agency),
             "role": _role(form, prefill.get("role") or role), "data": data}
 
@@ -389,14 +509,15 @@ def generate(output: Path, *, year: int = 2020, agency: str | None = None,
                 _check(book.set_custom_property(name, value), f"the property {name}")
             writer.guide_sheet(meta["reporting_year"], meta["agency"])
             for section in form.sections:
-                writer.section_sheet(section)
+                writer.section_sheet(section, meta["agency"])
             if extra_sheets:
                 extra_sheets(book, writer.styles)
             writer.meta_sheet(meta["reporting_year"], meta["agency"], meta["role"])
             book.close()
+            _lock_structure(tmp)
         except Warning as warning:
             tmp.unlink(missing_ok=True)
-            raise GenerateError(f"xlsxwriter: {warning}") from None
+            raise GenerateError("error.xlsxwriter_warning", warning=warning) from None
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise

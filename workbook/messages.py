@@ -42,7 +42,7 @@ def _flatten(tree: dict[str, Any], prefix: str, out: dict[str, Any]) -> None:
             out[dotted] = str(value)
 
 
-def text(key: str, language: str = DEFAULT_LANGUAGE, **values: Any) -> str:
+def text(key: str, language: str = DEFAULT_LANGUAGE, /, **values: Any) -> str:
     """The text for ``key``, formatted with ``values``; a missing key is a bug and raises KeyError."""
     template = catalogue(language)[key]
     if not isinstance(template, str):

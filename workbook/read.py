@@ -9,6 +9,7 @@ Values come from python-calamine (fast); names, tables and formulas from the con
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,17 +17,21 @@ from typing import Any
 import python_calamine
 from xlsxwriter.utility import xl_rowcol_to_cell
 
+from workbook.cells import Band, SheetValues, TooManyCells, calamine_can_read, parse_shared_strings, parse_sheet, \
+    parse_styles
 from workbook.container import Area, Container, ContainerProblem, Table, open_container
 from workbook.errors import UnknownFormError
 from workbook.form import AGENCY_COLUMN_KEY, Field, Form, available_forms, load_form
-from workbook.messages import text
-from workbook.normalize import is_chosen, is_empty, normalise, to_int, to_text
+from workbook.messages import catalogue, text
+from workbook.normalize import NOTICES, is_chosen, is_empty, normalise, to_int, to_text
 from workbook.problems import ERROR, WARNING, Problem, make
 
-Grid = list[list[Any]]
 #: How far below a table typed values are reported as "below the table".
 BELOW_TABLE_ROWS = 20
+#: Values typed where nothing reads them, reported one by one per sheet; the rest are counted.
+STRAY_REPORTED = 50
 REQUIRED_MARK = " *"
+_DECLARED_COUNT = re.compile(rb"\b(?:uniqueCount|count)\s*=\s*[\"'](\d+)")
 
 
 @dataclass
@@ -85,38 +90,78 @@ class _Reader:
         self.sub = Submission(file=display)
         self.container: Container | None = None
         self.book: Any = None
-        self.grids: dict[str, Grid] = {}
-        self.formulas: dict[str, set[str]] = {}
-        self.errors: dict[str, dict[str, str]] = {}
+        self.grids: dict[str, SheetValues] = {}
         self.known: dict[str, set[tuple[int, int]]] = {}
+        #: areas (first row, first col, last row, last col) that the form owns, tables among them
+        self.known_areas: dict[str, list[tuple[int, int, int, int]]] = {}
         self.tables_read: list[tuple[Field, Table]] = []
+        self.calamine_ok = True
+        self._strings: list[str] | None = None
+        self._styles: list[str | None] | None = None
 
     # --- problems ------------------------------------------------------------------------------
     def problem(self, code: str, **kw: Any) -> None:
         self.sub.problems.append(make(code, self.file, **kw))
 
     # --- cells ---------------------------------------------------------------------------------
-    def grid(self, sheet: str) -> Grid | None:
+    def grid(self, sheet: str) -> SheetValues:
         if sheet not in self.grids:
-            try:
-                self.grids[sheet] = self.book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-            except python_calamine.CalamineError as error:  # the sheet is listed but cannot be parsed
-                raise ContainerProblem("file-corrupt", f"{sheet}: {error}") from None
             assert self.container is not None
-            self.formulas[sheet] = self.container.formula_cells(sheet)
-            self.errors[sheet] = self.container.error_cells(sheet)
+            data = self.container.sheet_xml(sheet)
+            if data is None:
+                raise ContainerProblem("file-corrupt", f"{sheet}: no sheet part")
+            try:
+                if self.calamine_ok and calamine_can_read(data):
+                    rows = self.calamine().get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+                    self.grids[sheet] = SheetValues.from_rows(rows)
+                else:
+                    self.grids[sheet] = parse_sheet(data, self.strings(), self.styles(), self.band(sheet),
+                                                    self.container.date1904)
+            except TooManyCells:
+                raise ContainerProblem("sheet-too-large", sheet=sheet) from None
+            except (python_calamine.CalamineError, SyntaxError, ValueError) as error:  # listed, not parseable
+                raise ContainerProblem("file-corrupt", f"{sheet}: {error}") from None
             self.known.setdefault(sheet, set())
         return self.grids[sheet]
 
+    def calamine(self) -> Any:
+        if self.book is None:
+            try:
+                self.book = python_calamine.CalamineWorkbook.from_path(str(self.path))
+            except python_calamine.PasswordError:
+                raise ContainerProblem("file-encrypted") from None
+            except Exception as error:  # calamine raises several kinds for broken parts
+                raise ContainerProblem("file-corrupt", str(error)) from None
+        return self.book
+
+    def strings(self) -> list[str]:
+        if self._strings is None:
+            assert self.container is not None
+            part = self.container.related("sharedStrings")
+            data = self.container.part(part) if part else None
+            self._strings = parse_shared_strings(data) if data else []
+        return self._strings
+
+    def styles(self) -> list[str | None]:
+        if self._styles is None:
+            assert self.container is not None
+            part = self.container.related("styles")
+            self._styles = parse_styles(self.container.part(part) if part else None)
+        return self._styles
+
+    def band(self, sheet: str) -> Band:
+        """The rows and columns the form reads on a sheet, with room for what a person types
+        beside an answer or below a table."""
+        assert self.container is not None
+        areas = [a for a in self.container.names.values() if a.sheet == sheet]
+        areas += [t.area for t in self.container.tables.values() if t.area.sheet == sheet]
+        last_row = max((a.last_row for a in areas), default=0)
+        last_col = max((a.last_col for a in areas), default=0)
+        return Band(last_row + BELOW_TABLE_ROWS + 5, last_col + 3)
+
     def raw(self, sheet: str, row: int, col: int) -> Any:
-        grid = self.grids.get(sheet) or []
-        if row < len(grid) and col < len(grid[row]):
-            value = grid[row][col]
-            if value == "":  # an error value such as #N/A also comes as "": tell it apart
-                errors = self.errors.get(sheet)
-                return errors.get(_cell(row, col)) if errors else None
-            return value
-        return None
+        values = self.grids.get(sheet)
+        return values.get(row, col) if values is not None else None
 
     def read_cell(self, sheet: str, row: int, col: int, kind: str, allowed: tuple[str, ...],
                   path: tuple[Any, ...], label: str, table_row: int | None = None,
@@ -125,15 +170,19 @@ class _Reader:
         cell = _cell(row, col)
         self.known[sheet].add((row, col))
         self.sub.places[path] = (sheet, cell, table_row)
-        raw = self.raw(sheet, row, col)
-        formulas, errors = self.formulas.get(sheet), self.errors.get(sheet)
-        if formulas and cell in formulas:
+        values = self.grids[sheet]
+        raw = values.get(row, col)
+        if values.formulas and (row, col) in values.formulas:
             code, value = "formula", raw
-        elif errors and cell in errors:
+        elif values.errors and (row, col) in values.errors:
             code, value = "error-value", raw
         else:
             value, code = is_chosen(raw) if kind == "option" else normalise(kind, raw, allowed)
             if not code or code == "not-allowed":  # not-allowed is left to the rules, which know the values
+                return value
+            if code in NOTICES:  # said as a warning; the value (e.g. unanswered) still counts
+                self.problem(code, severity=WARNING, value=raw, sheet=sheet, cell=cell, key=path[0],
+                             row=table_row, column=column, label=label)
                 return value
         self.sub.unreadable.add(path)
         self.problem(code, value=raw, sheet=sheet, cell=cell, key=path[0], row=table_row, column=column,
@@ -145,30 +194,29 @@ class _Reader:
         try:
             self.container = open_container(self.path)
         except ContainerProblem as trouble:
-            self.problem(trouble.code, detail=trouble.detail)
+            self.problem(trouble.code, detail=_detail(trouble))
             return False
         self.sub.saved_at = self.container.modified
-        try:
-            self.book = python_calamine.CalamineWorkbook.from_path(str(self.path))
-        except python_calamine.PasswordError:
-            self.problem("file-encrypted", detail="")
-            return False
-        except Exception as error:  # calamine raises several kinds for broken parts
-            self.problem("file-corrupt", detail=str(error))
-            return False
+        strings = self.container.related("sharedStrings")
+        self.calamine_ok = not self.container.strict and (
+            strings is None or _counts_believable(self.container.head(strings), self.container, strings))
         return True
 
     def metadata(self) -> Form | None:
         assert self.container is not None
         found: dict[str, Any] = {}
+        conflicts: list[tuple[str, Any, Any]] = []
         for key in ("form_id", "form_version", "reporting_year", "agency"):
             area = self.container.names.get(key)
             value = None
             if area is not None and area.sheet in self.container.sheets and self.grid(area.sheet) is not None:
                 value = self.raw(area.sheet, area.first_row, area.first_col)
                 self.sub.places[(key,)] = (area.sheet, _cell(area.first_row, area.first_col), None)
+            stamped = self.container.properties.get(key)
             if is_empty(value):
-                value = self.container.properties.get(key)
+                value = stamped
+            elif key in _IDENTITY and not is_empty(stamped) and _same_text(value) != _same_text(stamped):
+                conflicts.append((key, value, stamped))
             found[key] = value
         form_id, _ = to_text(found["form_id"])
         version, _ = to_text(found["form_version"])
@@ -186,6 +234,15 @@ class _Reader:
             self.problem("form-version-unknown" if known_id else "file-not-form",
                          form_id=form_id, form_version=version or "")
             return None
+        for key, value, stamped in conflicts:  # which of the two is right cannot be known: said, not guessed
+            sheet, cell, _ = self.sub.place((key,))
+            self.problem("metadata-conflict", sheet=sheet, cell=cell, key=key, name=form.field(key).label,
+                         sheet_value=_same_text(value), property_value=_same_text(stamped))
+        for name, refs in self.container.duplicate_names.items():
+            if name in form.fields:
+                self.sub.unreadable.add((name,))
+                self.problem("name-duplicate", key=name, label=form.field(name).label, name=name,
+                             refs=", ".join(refs))
         if year_problem:  # said so, not read as a missing year
             sheet, cell, _ = self.sub.place(("reporting_year",))
             self.sub.unreadable.add(("reporting_year",))
@@ -200,7 +257,7 @@ class _Reader:
             self._read_form()
         except ContainerProblem as trouble:  # a damaged sheet: the file as a whole cannot be read
             self.sub = Submission(file=self.file, metadata=self.sub.metadata, saved_at=self.sub.saved_at)
-            self.problem(trouble.code, detail=trouble.detail)
+            self.problem(trouble.code, detail=_detail(trouble), **trouble.params)
         finally:
             self.container.close()  # type: ignore[union-attr]
             if self.book is not None:
@@ -342,24 +399,18 @@ class _Reader:
             if column.key not in present and column.required and not column.consolidated_only:
                 self.problem("table-column-missing", sheet=sheet, cell=_cell(area.first_row, area.first_col),
                              key=field_.key, label=field_.label, column_label=column.label)
-        known = self.known.setdefault(sheet, set())
-        for row in range(max(0, area.first_row - 2), area.last_row + 1):
-            for col in range(area.first_col, area.last_col + 1):
-                known.add((row, col))
+        self.known_areas.setdefault(sheet, []).append(
+            (max(0, area.first_row - 2), area.first_col, area.last_row, area.last_col))
         rows: list[dict[str, Any]] = []
-        formulas = self.formulas[sheet]
+        values = self.grids[sheet]
         span = range(area.first_col, area.last_col + 1)
         mapped = {c for c, _ in columns}
         unmapped = [col for col in span if col not in mapped]
         labels = [f"{field_.label}: {column.label}" for _, column in columns]
         has_agency = any(c.key == AGENCY_COLUMN_KEY for _, c in columns)
-        grid, plain = self.grids[sheet], not formulas and not self.errors.get(sheet)
-        for number, row in enumerate(range(area.first_row + 1, area.last_row + 1), start=1):
-            if plain:  # no formula or error value on the sheet: look at the row's values only
-                if row >= len(grid) or all(is_empty(v) for v in grid[row][area.first_col:area.last_col + 1]):
-                    continue
-            elif all(is_empty(self.raw(sheet, row, col)) for col in span) and (
-                    not formulas or all(_cell(row, col) not in formulas for col in span)):
+        last = min(area.last_row, values.last_row)  # a table may claim rows far past what is typed
+        for number, row in enumerate(range(area.first_row + 1, last + 1), start=1):
+            if values.row_is_empty(row, area.first_col, area.last_col):
                 continue
             index = len(rows)
             record: dict[str, Any] = {}
@@ -386,9 +437,9 @@ class _Reader:
 
     def _check_below(self, field_: Field, table: Table) -> None:
         area = table.area
-        for row in range(area.last_row + 1, area.last_row + 1 + BELOW_TABLE_ROWS):
+        for row in range(area.last_row + 1, min(area.last_row + BELOW_TABLE_ROWS, self.grids[area.sheet].last_row) + 1):
             for col in range(area.first_col, area.last_col + 1):
-                if (row, col) in self.known.get(area.sheet, ()):
+                if self._is_known(area.sheet, row, col):
                     return
                 value = self.raw(area.sheet, row, col)
                 if not is_empty(value):
@@ -403,16 +454,14 @@ class _Reader:
             if name in fields or self.grid(table.area.sheet) is None:
                 continue
             area = table.area
-            known = self.known.setdefault(area.sheet, set())
             rows = []
-            for row in range(area.first_row + 1, area.last_row + 1):
+            for row in range(area.first_row + 1, min(area.last_row, self.grids[area.sheet].last_row) + 1):
                 values = [self.raw(area.sheet, row, col) for col in range(area.first_col, area.last_col + 1)]
                 if all(is_empty(v) for v in values):
                     continue
                 rows.append(dict(zip(table.headers, values)))
-            for row in range(area.first_row, area.last_row + 1):
-                for col in range(area.first_col, area.last_col + 1):
-                    known.add((row, col))
+            self.known_areas.setdefault(area.sheet, []).append(
+                (area.first_row, area.first_col, area.last_row, area.last_col))
             self.sub.extra_tables[name] = rows
 
     def report_stray(self, form: Form) -> None:
@@ -427,23 +476,56 @@ class _Reader:
             found = [self.sub.places[(f.key,)][0] for f in section.fields if (f.key,) in self.sub.places]
             sheets.extend(s for s in [section.sheet, *found] if s not in sheets)
         for sheet in sheets:
-            grid = self.grids.get(sheet)
-            if grid is None:
+            values = self.grids.get(sheet)
+            if values is None:
                 continue
-            known = self.known.get(sheet, set())
-            errors = self.errors.get(sheet)
-            for row, values in enumerate(grid):
-                if row < 3:
-                    continue
-                for col, value in enumerate(values):
-                    if value == "":
-                        if not errors:
-                            continue
-                        value = errors.get(_cell(row, col))
-                    if (row, col) in known or is_empty(value) or value in own_texts:
-                        continue
-                    self.problem("stray-value", severity=WARNING, sheet=sheet, cell=_cell(row, col),
-                                 value=value)
+            found: list[tuple[int, int, Any]] = []  # the first few, in reading order; the rest counted
+            more = values.outside_count - len(values.outside)
+            for row, col, value in values.items():
+                if row >= 3 and not is_empty(value) and value not in own_texts and not self._is_known(sheet, row, col):
+                    if len(found) < STRAY_REPORTED:
+                        found.append((row, col, value))
+                    else:
+                        more += 1
+            outside = sorted((r, c, v) for r, c, v in values.outside if not is_empty(v))
+            more += max(0, len(found) + len(outside) - STRAY_REPORTED)
+            for row, col, value in (found + outside)[:STRAY_REPORTED]:
+                self.problem("stray-value", severity=WARNING, sheet=sheet, cell=_cell(row, col), value=value)
+            if more > 0:
+                self.problem("stray-values-more", severity=WARNING, sheet=sheet, count=more)
+
+    def _is_known(self, sheet: str, row: int, col: int) -> bool:
+        if (row, col) in self.known.get(sheet, ()):
+            return True
+        return any(r0 <= row <= r1 and c0 <= col <= c1 for r0, c0, r1, c1 in self.known_areas.get(sheet, ()))
+
+
+#: What the metadata sheet and the document properties must agree on: which rules apply. (The year
+#: and the agency on the sheet are the ones the workbook was filled in for.)
+_IDENTITY = ("form_id", "form_version")
+
+
+def _same_text(value: Any) -> str:
+    """A metadata value as text, so 2020, 2020.0 (a property after a LibreOffice save) and "2020" agree."""
+    number, problem = to_int(value)
+    return str(number) if problem is None and isinstance(number, int) else str(to_text(value)[0])
+
+
+def _detail(trouble: ContainerProblem) -> str:
+    """The catalogue's words for what stopped a file (``detail.<word>``), else as given."""
+    key = f"detail.{trouble.detail}"
+    return text(key, **trouble.params) if trouble.detail and key in catalogue() else trouble.detail
+
+
+def _counts_believable(head: bytes, container: Container, part: str) -> bool:
+    """Whether the shared strings' declared counts could be true: calamine reserves room for as many
+    strings as the part declares (4,000,000,000 aborts the process), so a count larger than the
+    part could hold sends the workbook to our own parser, which counts what is there."""
+    declared = [int(n) for n in _DECLARED_COUNT.findall(head[:1024])]
+    if not declared:
+        return True
+    size = len(container.part(part) or b"") if max(declared) > 100_000 else 100_000 * 8
+    return max(declared) <= size // 8 + 16  # a string item takes at least 8 bytes: <si><t/></si>
 
 
 @functools.lru_cache(maxsize=None)

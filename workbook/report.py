@@ -14,11 +14,15 @@ then get column widths by their content (:mod:`workbook.docx_columns`).
 The context (every value a str, bool, list or dict)::
 
     org_name, reporting_year           str: the title page and the footer
-    quote                              {show, text}: the highlight quote before the intro
+    quote                              {show, text}: the member's highlight quote (without
+                                         quotation marks), placed after the part show_quote marks
     parts                              list, in report order (the foreword first), each
         key, title, chapter            str: the section key, its title, the chapter it opens ("")
         has_chapter, is_front,         bool: opens a chapter; before the first chapter;
         new_page, is_foreword             starts a page; heading "Forord fra: <byline>"
+        show_quote                     bool: the member's quote follows this part
+        anchor, anchor_id,             str: the bookmark (name, id) of the part's heading and of
+        chapter_anchor(_id)               its chapter's, which the table of contents links to
         byline                         str: "<author>, <title>"
         questions                      list of items; each has every key below:
             label, show_label          the question's label and whether to show it
@@ -45,6 +49,7 @@ import io
 import re
 import zipfile
 from collections.abc import Iterable
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -56,8 +61,18 @@ from workbook.docx_columns import fit_form_tables
 from workbook.docx_repeat import DOCUMENT_PART, Block, Repeated, TemplateShapeError, write_package
 from workbook.form import AGENCY_COLUMN_KEY, DEFAULT_FORM, Column, Field, Form, Section, load_form
 from workbook.messages import text
+from workbook.resources import data_folder
 
-DEFAULT_TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "report.docx"
+DEFAULT_TEMPLATE = data_folder("templates") / "report.docx"  # the checkout's, or inside an installed wheel
+#: The report's language: the document properties and, through them, the PDF's /Lang.
+LANGUAGE = "nb-NO"
+#: The package's extended properties name this tool, never the program that made the template.
+APP_PART = "docProps/app.xml"
+APP_PROPERTIES = (
+    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    b'<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
+    b"<Application>workbook</Application></Properties>"
+)
 
 #: Thousands separator: a no-break space, so "27 000 000 000" never breaks across lines.
 THOUSANDS_SEPARATOR = "\u00a0"
@@ -71,6 +86,10 @@ _BULLET_STARTS = frozenset(" \t-•")  # the first characters a bullet line can 
 FOREWORD_SECTION = "foreword"
 BYLINE_KEYS = ("foreword_author", "foreword_author_title")
 QUOTE_KEY = "highlight_quote"
+#: The member's quote follows this section (the published reports: after the contact details).
+QUOTE_AFTER_SECTION = "scope"
+#: Quotation marks a member may have typed around the quote; the template adds its own.
+QUOTE_MARKS = "\"'“”„«»‘’‚"
 CONTACT_PREFIX = "contact_"
 CLOSING_CONTACT_KEYS = ("org_name", "contact_name", "contact_email", "contact_phone")
 REQUIREMENTS_KEY = "requirements"
@@ -279,14 +298,27 @@ def _parts(form: Form, data: dict[str, Any]) -> list[dict[str, Any]]:
         byline = _byline(data) if is_foreword else ""
         if not questions and not byline:
             continue  # nothing to show; a chapter it opens moves on to the next part
+        number = len(parts) + 1
         parts.append({
             "key": section.key, "title": section.title,
             "chapter": chapter, "has_chapter": bool(chapter),
             "is_front": not in_chapter, "new_page": not parts and not in_chapter,
             "is_foreword": bool(byline), "byline": byline, "questions": questions,
+            "show_quote": False,
+            "anchor": f"_TocPart{number}", "anchor_id": str(2 * number - 1),
+            "chapter_anchor": f"_TocChapter{number}", "chapter_anchor_id": str(2 * number),
         })
         chapter = ""
+    _place_quote(parts)
     return parts
+
+
+def _place_quote(parts: list[dict[str, Any]]) -> None:
+    """Mark the part the member's quote follows: QUOTE_AFTER_SECTION, else the last front part."""
+    front = [part for part in parts if part["is_front"]] or parts
+    after = next((p for p in parts if p["key"] == QUOTE_AFTER_SECTION), front[-1] if front else None)
+    if after is not None:
+        after["show_quote"] = True
 
 
 # --- Appendix: each agency's own answers (consolidated reports) ----------------------------------
@@ -359,7 +391,7 @@ def build_context(
     data = _with_sum_notes(document.get("data") or {}, coverage)
     org_name = format_value(data.get("org_name")) or format_value(document.get("agency"))
     closing = [format_value(data.get(key)).strip() for key in CLOSING_CONTACT_KEYS]
-    quote = format_value(data.get(QUOTE_KEY)).strip()
+    quote = format_value(data.get(QUOTE_KEY)).strip().strip(QUOTE_MARKS).strip()
     return {
         "org_name": org_name,
         "reporting_year": format_value(document.get("reporting_year")),
@@ -398,17 +430,31 @@ def render_report(
     report = DocxTemplate(template)
     report.render(repeated.context, jinja_env=jinja_env())
     fit_form_tables(report.docx, repeated.cell_texts)
-    title = text("report.document_title", org_name=context["org_name"],
-                 year=context["reporting_year"])
-    report.docx.core_properties.title = title[:255]
+    _set_properties(report.docx.core_properties, context)
     package = io.BytesIO()
     report.save(package)
     with zipfile.ZipFile(package) as saved:
         xml = saved.read(DOCUMENT_PART).decode("utf-8")
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
-    write_package(package.getvalue(), output, repeated.document(xml, report.resolve_listing))
+    write_package(package.getvalue(), output, repeated.document(xml, report.resolve_listing),
+                  replace={APP_PART: APP_PROPERTIES})
     return output
+
+
+def _set_properties(props: Any, context: dict[str, Any]) -> None:
+    """The report's own core properties: its title and author (the member), made now, in bokmål;
+    never what the template (or python-docx's default package) carried."""
+    now = datetime.now(timezone.utc).replace(microsecond=0, tzinfo=None)
+    member = context["org_name"][:255]
+    props.title = text("report.document_title", org_name=context["org_name"],
+                       year=context["reporting_year"])[:255]
+    props.subject = text("report.document_subject")
+    props.author = props.last_modified_by = member
+    props.language = LANGUAGE
+    props.created = props.modified = now
+    props.revision = 1
+    props.keywords = props.comments = props.category = ""
 
 
 # ``fit_form_tables`` and ``TemplateShapeError`` live with their code and are part of this API too.

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import functools
 import os
+import stat
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,8 +18,10 @@ from workbook.crossrules import CHECKS
 from workbook.fastcheck import compile_schema
 from workbook.container import cell_position
 from workbook.form import Form
+from workbook.ooxml_text import utf16_len
 from workbook.problems import ERROR, Problem, make
 from workbook.read import Submission, read_workbook
+from workbook.workers import CRASHED, DEFAULT_TIMEOUT, run_isolated
 
 #: File endings taken from a folder; a file named on the command line is always read.
 WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".xlsb", ".ods"})
@@ -30,6 +32,14 @@ class FormValidator(cerberus.Validator):
 
     types_mapping = dict(cerberus.Validator.types_mapping)
     types_mapping["integer"] = cerberus.TypeDefinition("integer", (int,), (bool,))
+
+    def _validate_maxlength(self, max_length, field, value):  # type: ignore[no-untyped-def]
+        """{'type': 'integer'}"""
+        # a text's length as Excel counts it (UTF-16 units: an emoji is two), as generate does
+        if isinstance(value, str) and utf16_len(value) > max_length:
+            self._error(field, cerberus.errors.MAX_LENGTH, utf16_len(value))
+        elif not isinstance(value, str):
+            super()._validate_maxlength(max_length, field, value)
 
 
 @functools.lru_cache(maxsize=None)
@@ -219,22 +229,45 @@ def validate_file(path: Path | str, *, keep_document: bool = False, display: str
 def expand_paths(paths: Iterable[Path | str], skipped: list[Path] | None = None) -> list[Path]:
     """Files as given; folders as every workbook inside them (recursively, sorted).
 
-    Other files found in a folder are not read; pass ``skipped`` to learn which, so they can be
-    named rather than passed over in silence (office lock files and hidden files excepted).
+    Other regular files found in a folder are not read; pass ``skipped`` to learn which, so they
+    can be named rather than passed over in silence (office lock files and hidden files excepted).
+    What is not a regular file (a FIFO, a device, a socket, a link to nothing) is kept in the
+    list whatever its name: validating it reports it, with its reason, without opening it.
+    Links to folders are not followed (a loop of links cannot make the walk endless).
     """
     found: list[Path] = []
     for item in map(Path, paths):
         if not item.is_dir():
             found.append(item)
             continue
-        for path in sorted(p for p in item.rglob("*") if p.is_file()):
+        for path in sorted(_walk(item)):
             if path.name.startswith(("~$", ".~lock", ".")):
                 continue
-            if path.suffix.lower() in WORKBOOK_SUFFIXES:
+            if path.suffix.lower() in WORKBOOK_SUFFIXES or not _is_regular(path):
                 found.append(path)
             elif skipped is not None:
                 skipped.append(path)
     return found
+
+
+def _walk(folder: Path) -> Iterator[Path]:
+    """Every entry below ``folder`` that is not a folder; links to folders are not entered."""
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        if entry.is_dir(follow_symlinks=False):
+            yield from _walk(Path(entry.path))
+        elif not (entry.is_symlink() and Path(entry.path).is_dir()):
+            yield Path(entry.path)
+
+
+def _is_regular(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(path.stat().st_mode)
+    except OSError:
+        return False
 
 
 def _validate_one(args: tuple[str, bool]) -> FileResult:
@@ -245,26 +278,41 @@ def _validate_one(args: tuple[str, bool]) -> FileResult:
         return FileResult(file=path, problems=[make("internal-error", path, detail=repr(error))], readable=False)
 
 
-def validate_paths(paths: Iterable[Path | str], *, jobs: int | None = None, keep_documents: bool = False,
-                   progress: Callable[[FileResult], None] | None = None) -> list[FileResult]:
-    """Validate every file (in input order) on ``jobs`` processes (default: every core)."""
+def _lost(path: str, why: str, timeout: float) -> FileResult:
+    """The outcome for a file whose worker died on it or that ran past the time bound."""
+    code = "file-crashed" if why == CRASHED else "file-timeout"
+    return FileResult(file=path, problems=[make(code, path, seconds=round(timeout))], readable=False)
+
+
+def iter_validate(paths: Iterable[Path | str], *, jobs: int | None = None, keep_documents: bool = False,
+                  timeout: float = DEFAULT_TIMEOUT,
+                  progress: Callable[[FileResult], None] | None = None) -> Iterator[FileResult]:
+    """Validate every file on ``jobs`` worker processes (default: every core), yielding the results
+    in input order as they are ready. Each file is read in a worker, so a file that kills its
+    process or runs past ``timeout`` seconds is reported as such and the others go on."""
     files = [str(p) for p in expand_paths(paths)]
-    jobs = jobs or os.cpu_count() or 1
-    work = [(f, keep_documents) for f in files]
-    results: list[FileResult] = []
-    if jobs == 1 or len(files) < 8:
-        iterator: Iterable[FileResult] = map(_validate_one, work)
-        for result in iterator:
-            results.append(result)
-            if progress:
-                progress(result)
-        return results
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        for result in pool.map(_validate_one, work, chunksize=max(1, min(32, len(work) // (jobs * 4)))):
-            results.append(result)
-            if progress:
-                progress(result)
-    return results
+    if not files:
+        return
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(files)))
+    ready: dict[int, FileResult] = {}
+    following = 0
+    work = ((f, keep_documents) for f in files)
+    for index, result in run_isolated(_validate_one, work, jobs=jobs, timeout=timeout, 
+                                   on_lost=lambda args, why: _lost(args[0], why, timeout)):
+        if progress:
+            progress(result)
+        ready[index] = result
+        while following in ready:
+            yield ready.pop(following)
+            following += 1
 
 
-__all__ = ["FileResult", "check_submission", "validate_file", "validate_paths", "expand_paths", "ERROR"]
+def validate_paths(paths: Iterable[Path | str], *, jobs: int | None = None, keep_documents: bool = False,
+                   timeout: float = DEFAULT_TIMEOUT,
+                   progress: Callable[[FileResult], None] | None = None) -> list[FileResult]:
+    """Validate every file (in input order); see :func:`iter_validate`."""
+    return list(iter_validate(paths, jobs=jobs, keep_documents=keep_documents, timeout=timeout, progress=progress))
+
+
+__all__ = ["FileResult", "check_submission", "validate_file", "validate_paths", "iter_validate", "expand_paths",
+           "ERROR"]

@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from workbook.cli.common import err, library_errors, out
+from workbook.cli.common import collect_workbooks, err, existing_file, library_errors, out, whole_number
 from workbook.messages import text
 
 if TYPE_CHECKING:
@@ -15,14 +15,15 @@ if TYPE_CHECKING:
 
 
 def consolidate(
-    paths: Annotated[list[Path], typer.Argument(help="Agencies' workbooks, or folders holding them.", exists=True)],
-    output: Annotated[Path, typer.Option("--output", "-o", help="The consolidated workbook to write (.xlsx).")],
-    member: Annotated[Optional[Path], typer.Option(
-        help="The member's own workbook: its narrative answers and its own figures.", exists=True,
-        dir_okay=False)] = None,
-    jobs: Annotated[Optional[int], typer.Option(help="Processes to use (default: every core).", min=1)] = None,
-    year: Annotated[Optional[int], typer.Option(help=text("consolidate.help_year"))] = None,
-    form_version: Annotated[Optional[str], typer.Option(help=text("consolidate.help_form_version"))] = None,
+    paths: Annotated[list[str], typer.Argument(help=text("help.consolidate.paths"), metavar=text("help.paths"),
+                                               show_default=False)],
+    output: Annotated[Path, typer.Option("--output", "-o", help=text("help.consolidate.output"),
+                                         metavar=text("help.file"))],
+    member: Annotated[Optional[str], typer.Option(help=text("help.consolidate.member"), metavar=text("help.file"))] = None,
+    jobs: Annotated[Optional[str], typer.Option(help=text("help.jobs"), metavar=text("help.count"))] = None,
+    year: Annotated[Optional[str], typer.Option(help=text("consolidate.help_year"), metavar=text("help.year"))] = None,
+    form_version: Annotated[Optional[str], typer.Option(help=text("consolidate.help_form_version"),
+                                                        metavar=text("help.version_metavar"))] = None,
 ) -> None:
     """Combine the agencies' workbooks into one form workbook for the member.
 
@@ -35,8 +36,10 @@ def consolidate(
     from workbook.cli.validate import print_problems
     from workbook.consolidate import consolidate as combine, write_consolidated
 
+    files, member_file = collect_workbooks(paths), existing_file(member, "--member")
     with library_errors():
-        outcome = combine(paths, member=member, jobs=jobs, year=year, form_version=form_version)
+        outcome = combine(files, member=member_file, jobs=whole_number(jobs, "--jobs", minimum=1),
+                          year=whole_number(year, "--year", minimum=1), form_version=form_version)
         path = write_consolidated(outcome, output)
     print_outcome(outcome, out)
     if outcome.invalid:
@@ -48,6 +51,7 @@ def consolidate(
 
 def print_outcome(outcome: Consolidation, console: Console) -> None:
     from rich.table import Table
+    from rich.text import Text
 
     from workbook.consolidate import agency_name
     from workbook.problems import group_digits
@@ -79,7 +83,7 @@ def print_outcome(outcome: Consolidation, console: Console) -> None:
     for key, total in outcome.sums.items():
         own = outcome.member_figures.get(key)
         difference = own - total if isinstance(own, int) and isinstance(total, int) else None
-        marked = f"[red]{group_digits(difference)}[/]" if difference else ("0" if difference == 0 else "")
+        marked = Text(group_digits(difference), style="red") if difference else ("0" if difference == 0 else "")
         table.add_row(outcome.form.field(key).label, _number(total), _number(own), marked,
                       _number(outcome.document["data"].get(key)))
     console.print(table)

@@ -1,37 +1,43 @@
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from workbook.cli.common import err, library_errors
+from workbook.cli.common import ascii_json, err, existing_file, library_errors, say, write_stdout
 from workbook.cli.validate import print_problems
 from workbook.messages import text
 
+STDOUT = "-"
+
 
 def export(
-    file: Annotated[Path, typer.Argument(help="A filled form workbook.", exists=True, dir_okay=False)],
-    output: Annotated[Path, typer.Option("--output", "-o", help="The JSON file to write.")],
+    file: Annotated[str, typer.Argument(help=text("help.export.file"), metavar=text("help.file"),
+                                        show_default=False)],
+    output: Annotated[str, typer.Option("--output", "-o", help=text("help.export.output"),
+                                        metavar=text("help.json_file"))],
 ) -> None:
-    """Write a filled workbook's answers as JSON (the format `generate --prefill` reads).
-
-    Values that break a rule are exported as read, and the problems are listed on stderr; a file
-    that cannot be read as a form is not exported (exit 1).
-    """
-    from workbook.document import canonical, save_document
+    """Write a filled workbook's answers as JSON (help: cli.yaml); ``-o -`` writes to stdout."""
+    from workbook.document import canonical, dumps, save_document
+    from workbook.normalize import json_safe
     from workbook.read import read_workbook
     from workbook.validate import check_submission
 
-    sub = read_workbook(file)
+    path = existing_file(file, text("help.file"))
+    sub = read_workbook(path)
     problems = check_submission(sub)
     if sub.form is None:
         print_problems(problems, err)
         raise typer.Exit(1)
-    with library_errors():
-        save_document(canonical(sub.document(), sub.form), output)
+    document = json_safe(canonical(sub.document(), sub.form))
+    if output == STDOUT:
+        write_stdout(ascii_json(dumps(document)))  # ASCII, like --json: intact whatever the console's encoding
+    else:
+        with library_errors():
+            save_document(document, output)
     errors = [p for p in problems if p.is_error]
     if errors:
-        err.print(text("cli.export_problems", errors=len(errors)), markup=False, highlight=False)
+        say(err, text("cli.export_problems", errors=len(errors)))
         print_problems(problems, err)
-    err.print(text("cli.exported", path=output), markup=False, highlight=False)
+    if output != STDOUT:
+        say(err, text("cli.exported", path=output))

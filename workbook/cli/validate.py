@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from workbook.cli.common import err, library_errors, out
+from workbook.cli.common import (collect_workbooks, err, json_text, library_errors, out, say, styled, whole_number,
+                                 write_stdout)
 from workbook.messages import text
 
 if TYPE_CHECKING:  # the library is imported when a command runs, so `--help` stays quick
@@ -20,30 +20,17 @@ PLACES_SHOWN = 5
 
 
 def validate(
-    paths: Annotated[list[Path], typer.Argument(help="Workbooks, or folders holding them.", exists=True)],
-    as_json: Annotated[bool, typer.Option("--json", help="Print the whole result as JSON on stdout.")] = False,
-    annotate: Annotated[Optional[Path], typer.Option(
-        help="Write a copy of each file with problems into this folder, bad cells marked and commented.",
-        file_okay=False)] = None,
-    strict: Annotated[bool, typer.Option(help="Warnings make a file invalid too.")] = False,
-    jobs: Annotated[Optional[int], typer.Option(help="Processes to use (default: every core).", min=1)] = None,
+    paths: Annotated[list[str], typer.Argument(help=text("help.validate.paths"), metavar=text("help.paths"),
+                                               show_default=False)],
+    as_json: Annotated[bool, typer.Option("--json", help=text("help.validate.json"), metavar="")] = False,
+    annotate: Annotated[Optional[Path], typer.Option(help=text("help.validate.annotate"),
+                                                     metavar=text("help.folder"))] = None,
+    strict: Annotated[bool, typer.Option("--strict", help=text("help.validate.strict"), metavar="")] = False,
+    jobs: Annotated[Optional[str], typer.Option(help=text("help.jobs"), metavar=text("help.count"))] = None,
 ) -> None:
-    """Check filled workbooks against the rules of their own form version.
-
-    Prints a summary per file and the problems grouped by kind, each with its places (sheet and
-    cell). Exit code 0 when every file is valid, 1 when any is not.
-    """
-    from workbook.validate import expand_paths
-
-    skipped: list[Path] = []
-    files = expand_paths(paths, skipped)
-    if skipped:
-        err.print(text("cli.skipped", count=len(skipped), files=", ".join(p.name for p in skipped[:10])
-                       + (" …" if len(skipped) > 10 else "")), markup=False, highlight=False)
-    if not files:
-        err.print(text("cli.no_files", paths=", ".join(map(str, paths))), markup=False)
-        raise typer.Exit(1)
-    results = _run(files, jobs)
+    """Check filled workbooks against the rules of their own form version (help: cli.yaml)."""
+    files = collect_workbooks(paths)
+    results = _run(files, whole_number(jobs, "--jobs", minimum=1))
     if annotate is not None:
         from workbook.annotate import annotate_file, target_paths
 
@@ -52,11 +39,10 @@ def validate(
         with library_errors():
             for result, target in zip(marked, targets):
                 copy = annotate_file(Path(result.file), result.problems, annotate, target=target)
-                err.print(text("cli.annotated", path=copy), markup=False, highlight=False)
+                say(err, text("cli.annotated", path=copy))
     ok = all(r.valid and not (strict and r.warnings) for r in results)
     if as_json:
-        payload = {"valid": ok, "strict": strict, "files": [r.to_dict() for r in results]}
-        print(json.dumps(payload, ensure_ascii=False, indent=2))
+        write_stdout(json_text({"valid": ok, "strict": strict, "files": [r.to_dict() for r in results]}))
     else:
         print_summary(results, out)
         print_problems([p for r in results for p in r.problems], out)
@@ -92,7 +78,7 @@ def print_summary(results: list[FileResult], console: Console) -> None:
                          overflow="fold")
     for r in results:
         style = "green" if r.valid else "red"
-        table.add_row(r.file, r.metadata.get("agency") or "", f"[{style}]{_status(r)}[/]",
+        table.add_row(r.file, r.metadata.get("agency") or "", styled(_status(r), style),
                       str(len(r.errors)), str(len(r.warnings)))
     console.print(table)
 
@@ -105,22 +91,20 @@ def print_problems(problems: list[Problem], console: Console) -> None:
     for problem in problems:
         groups[(problem.severity, problem.code)].append(problem)
     console.print()
-    console.print(text("cli.kinds_title"), style="bold")
+    say(console, text("cli.kinds_title"), "bold")
     for (severity, code), items in sorted(groups.items(), key=lambda g: (g[0][0] != "error", -len(g[1]))):
         title = text(f"kind.{code}")
         shown = text(f"cli.severity_{severity}")
         style = "red" if severity == "error" else "yellow"
-        console.print(text("cli.kind_line", title=title, code=code, severity=shown, count=len(items)),
-                      style=style, markup=False, highlight=False)
+        say(console, text("cli.kind_line", title=title, code=code, severity=shown, count=len(items)), style)
         for problem in items[:PLACES_SHOWN]:
-            console.print(f"  {problem.file}: {problem.message}", markup=False, highlight=False)
+            say(console, f"  {problem.file}: {problem.message}")
         if len(items) > PLACES_SHOWN:
-            console.print("  " + text("cli.more_places", count=len(items) - PLACES_SHOWN), markup=False)
+            say(console, "  " + text("cli.more_places", count=len(items) - PLACES_SHOWN))
 
 
 def print_totals(results: list[FileResult], console: Console) -> None:
     valid = sum(r.valid for r in results)
     console.print()
-    console.print(text("cli.totals", files=len(results), valid=valid, invalid=len(results) - valid,
-                       errors=sum(len(r.errors) for r in results), warnings=sum(len(r.warnings) for r in results)),
-                  markup=False, highlight=False)
+    say(console, text("cli.totals", files=len(results), valid=valid, invalid=len(results) - valid,
+                      errors=sum(len(r.errors) for r in results), warnings=sum(len(r.warnings) for r in results)))

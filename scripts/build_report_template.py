@@ -97,7 +97,9 @@ REQUIREMENTS_INSTRUCTION = (
 )
 #: Bookmarks of the template's own headings, for the table of contents (the parts' bookmarks come
 #: from the context); ids far above the context's, which count from 1.
-STATIC_BOOKMARKS = {"readers": ("_TocReaders", 90001), "appendix": ("_TocAppendix", 90002)}
+STATIC_BOOKMARKS = {"readers": ("_TocReaders", 90001), "appendix": ("_TocAppendix", 90002),
+                    "coverage": ("_TocCoverage", 90003)}
+COVERAGE_HEADING = "Om sammenstillingen"
 
 # Custom paragraph styles: (name shown in Word, style id).
 QUESTION = ("Spørsmål", "Question")
@@ -428,6 +430,9 @@ def contents(doc: DocxDocument) -> None:
     contents_entry(doc, "toc 2", "{{ part.title }}", "{{ part.anchor }}")
     para(doc, "{%p endif %}")
     para(doc, "{%p endfor %}")
+    para(doc, "{%p if coverage.show %}")
+    contents_entry(doc, "toc 1", COVERAGE_HEADING, STATIC_BOOKMARKS["coverage"][0])
+    para(doc, "{%p endif %}")
     para(doc, "{%p if appendix.show %}")
     contents_entry(doc, "toc 1", APPENDIX_HEADING, STATIC_BOOKMARKS["appendix"][0])
     para(doc, "{%p endif %}")
@@ -609,6 +614,24 @@ def appendix(doc: DocxDocument) -> None:
     para(doc, "{%p endif %}")
 
 
+def coverage(doc: DocxDocument) -> None:
+    """A consolidated report: which agencies it covers, which it left out and why."""
+    para(doc, "{%p if coverage.show %}")
+    heading = para(doc, COVERAGE_HEADING, "Heading 1", page_break_before=True)
+    _bookmark(heading, STATIC_BOOKMARKS["coverage"][0], str(STATIC_BOOKMARKS["coverage"][1]))
+    para(doc, "{{ coverage.covers }}")
+    para(doc, "{%p for name in coverage.included %}")
+    para(doc, "{{ name }}", "List Bullet")
+    para(doc, "{%p endfor %}")
+    para(doc, "{%p if coverage.has_left_out %}")
+    para(doc, "{{ coverage.left_out_intro }}")
+    para(doc, "{%p for line in coverage.left_out %}")
+    para(doc, "{{ line }}", "List Bullet")
+    para(doc, "{%p endfor %}")
+    para(doc, "{%p endif %}")
+    para(doc, "{%p endif %}")
+
+
 def _page_field(paragraph: object) -> None:
     field = OxmlElement("w:fldSimple")
     field.set(qn("w:instr"), "PAGE")
@@ -663,7 +686,7 @@ def _properties(doc: DocxDocument) -> None:
 
 
 BUILDERS: tuple[Callable[[DocxDocument], None], ...] = (
-    title_page, contents, to_readers, parts, closing_contact, appendix, footer,
+    title_page, contents, to_readers, parts, closing_contact, coverage, appendix, footer,
 )
 
 

@@ -3,8 +3,10 @@
 1. Oslo kommune's 2020 report: validate the filled workbook, then write the Word report (and a
    PDF when LibreOffice is installed).
 2. Consolidation: validate a member's agency workbooks (one has mistakes: an annotated copy is
-   written for it), consolidate the valid ones with the member's own workbook, and write the
-   member's report with an appendix per agency.
+   written for it), consolidate the valid ones with the member's own workbook (found in the
+   folder by its role), and write the member's report: it names the agencies it covers and those
+   left out and why (one with errors, one superseded by a newer copy), marks the figures that are
+   the agencies' sum, and has an appendix per agency.
 Outputs go to the folder given (default: out/).
 """
 
@@ -37,7 +39,7 @@ def main() -> None:
 
     fjordvik = "samples/fjordvik"
     run("validate", fjordvik, "--annotate", str(out / "tilbakemelding"), ok=(0, 1))
-    run("consolidate", fjordvik, "--member", f"{fjordvik}/member.xlsx", "-o", str(out / "fjordvik-samlet.xlsx"))
+    run("consolidate", fjordvik, "-o", str(out / "fjordvik-samlet.xlsx"))
     run("report", str(out / "fjordvik-samlet.xlsx"), "-o", str(out / "fjordvik-kommune-2020.docx"), *pdf)
     print(f"\nDone. See {out}/")
 

@@ -210,10 +210,7 @@ def test_each_bad_cell_carries_its_messages(bad: dict[str, Any]) -> None:
     commented = {(ws.title, c.coordinate) for ws in bad["book"].worksheets for row in ws.iter_rows()
                  for c in row if c.comment is not None}
     assert commented == {(p.sheet, p.cell) for p in bad["result"].problems}
-    # openpyxl does not read a comment's size back: look at the drawing it wrote.
-    with zipfile.ZipFile(bad["copy"]) as archive:
-        drawings = [archive.read(n).decode() for n in archive.namelist() if n.endswith(".vml")]
-    assert drawings and all("width:360px" in d for d in drawings)
+    # the comments' size: tests/test_feedback.py
 
 
 # --- the list ------------------------------------------------------------------------------------

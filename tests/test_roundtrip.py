@@ -163,7 +163,8 @@ def test_a_blank_workbook_filled_by_typing_exports_what_was_typed(source, tmp_pa
     # openpyxl writes a typed "_x0041_" unescaped (Excel writes _x005F_x0041_), so that one is left out
     typeable = [f for f in FRAGMENTS if not f.startswith("_x")]
     document = filled_document() if source == "oslo" else hostile_document(form, 4, typeable)
-    path = generate(tmp_path / "blank.xlsx", year=document["reporting_year"], agency=document["agency"])
+    path = generate(tmp_path / "blank.xlsx", year=document["reporting_year"], agency=document["agency"],
+                    role=document.get("role", "agency"))
     _type_document(path, document, form, edit, cell_of, table_cell)
     assert canonical(export_document(path), form) == canonical(document, form)
 

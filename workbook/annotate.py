@@ -1,6 +1,8 @@
 """A marked copy of a workbook for the agency: ``workbook validate --annotate DIR``.
 
-The copy (``<stem>-tilbakemelding.xlsx``; the original is never touched) gets a first sheet
+The copy (``<stem>-tilbakemelding.xlsx``; the original is never touched; a copy of a copy gets no
+second suffix; two sources that would share a copy's name get their folder's name in front, see
+:func:`target_paths`) gets a first sheet
 «Tilbakemelding» listing every problem with a link to its cell, and each bad cell a red (error) or
 amber (warning) highlight and a comment holding its messages (the list gives each message without
 its «Arket «X», celle B5 (…):» start, which its columns show). The reader reads only the form's
@@ -12,15 +14,18 @@ border, number format and unlocked state, and annotating an annotated copy again
 old marks exactly (with the old list and the old comments) before adding the new ones.
 
 openpyxl (normal mode) keeps what the form relies on: tables, data validations, defined names,
-print titles, sheet protection, the hidden ``_skjema`` sheet and the custom properties. It drops
-the extended properties (``docProps/app.xml``: company) and stamps the save time as modified;
-nothing reads those.
+print titles, sheet protection, the hidden ``_skjema`` sheet and the custom properties. The copy's
+author and application properties name this tool (openpyxl would name itself).
 """
 
 from __future__ import annotations
 
 import math
+import re
+import textwrap
+import zipfile
 from datetime import date
+from xml.sax.saxutils import escape as xml_escape
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +45,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.xml.constants import SHEET_MAIN_NS
 from openpyxl.xml.functions import iterparse
 
+from workbook import __version__
 from workbook.errors import UnknownFormError
 from workbook.form import Form, load_form
 from workbook.generate import quote_sheet
@@ -56,9 +62,22 @@ MARK_FORMULAS = (["TRUE"], ["1"], ["TRUE()"])
 HEADER_ROW = 7
 #: (width in characters) of Nr, Alvorlighet, Ark, Celle, Spørsmål/felt, Melding
 WIDTHS = (5, 12, 28, 8, 50, 75)
-COMMENT_WIDTH = 360  # pixels; about 55 characters a line
+#: A comment box (pixels): wide enough for about 45 characters of the comment font (Tahoma or
+#: Segoe UI 9 pt in Excel, its default in LibreOffice) at their widest, high enough for every line.
+COMMENT_WIDTH = 400
+COMMENT_CHARS = 45
+COMMENT_LINE = 16  # pixels a line, with the font's leading
+COMMENT_PADDING = 16
 LINE_HEIGHT = 15
 FONT = "Calibri"  # as the form's sheets
+#: Who wrote the copy, in its document properties (core.xml creator/lastModifiedBy, app.xml).
+APPLICATION = f"workbook {__version__}"
+
+
+def _stem(source: Path) -> str:
+    """The source's name without the suffixes of earlier marked copies (``-tilbakemelding``, ``-2``)."""
+    suffix = re.escape(text("annotate.file_suffix"))
+    return re.sub(rf"(?:{suffix}(?:-\d+)?)+$", "", Path(source).stem) or Path(source).stem
 
 
 def _cast_number(value: str) -> float | int:
@@ -122,17 +141,45 @@ def _put(ws: Worksheet, row: int, col: int, value: Any) -> Any:
 
 
 def target_path(source: Path, folder: Path) -> Path:
-    """Where the marked copy of ``source`` goes."""
-    return Path(folder) / f"{Path(source).stem}{text('annotate.file_suffix')}.xlsx"
+    """Where the marked copy of ``source`` goes (one file; see :func:`target_paths` for a batch)."""
+    return target_paths([source], folder)[0]
 
 
-def annotate_file(source: Path, problems: list[Problem], folder: Path, *, today: date | None = None) -> Path:
+def target_paths(sources: list[Path], folder: Path) -> list[Path]:
+    """Where the marked copy of each source goes: ``<stem>-tilbakemelding.xlsx``, never one
+    path for two different sources, never a source itself.
+
+    Sources that would share a name (``a/skjema.xlsx`` and ``b/skjema.xlsx``, or ``x.xlsx`` and its
+    earlier copy ``x-tilbakemelding.xlsx``) get their folder's name in front, then a number.
+    """
+    folder, suffix = Path(folder), text("annotate.file_suffix")
+    resolved = [Path(s).resolve() for s in sources]
+    plain = [f"{_stem(s)}{suffix}" for s in sources]
+    clash = {name for name in plain if len({r for r, n in zip(resolved, plain) if n == name}) > 1}
+    taken: dict[Path, Path] = {r: r for r in resolved}  # a copy never replaces a source
+    targets: list[Path] = []
+    for source, real, name in zip(map(Path, sources), resolved, plain):
+        if name in clash and real.parent.name:
+            name = f"{real.parent.name}-{name}"
+        target, number = folder / f"{name}.xlsx", 1
+        while taken.get(target.resolve(), real) != real or target.resolve() == real:
+            number += 1
+            target = folder / f"{name}-{number}.xlsx"
+        taken[target.resolve()] = real
+        targets.append(target)
+    return targets
+
+
+def annotate_file(source: Path, problems: list[Problem], folder: Path, *, today: date | None = None,
+                  target: Path | None = None) -> Path:
     """Write the marked copy of ``source`` into ``folder`` (created; an old copy is replaced).
 
     Problems with a sheet and cell are marked there; every problem is listed on the first sheet.
-    Returns the copy's path. The source is only read, even when ``folder`` is its own folder.
+    ``target`` is the copy's path when a batch chose it (:func:`target_paths`). Returns the copy's
+    path. The source is only read, even when ``folder`` is its own folder.
     """
-    source, target = Path(source), target_path(source, folder)
+    source = Path(source)
+    target = Path(target) if target is not None else target_path(source, folder)
     if target.resolve() == source.resolve():
         raise ValueError(f"the marked copy would overwrite {source}")
     book = load_workbook(source)
@@ -142,14 +189,50 @@ def annotate_file(source: Path, problems: list[Problem], folder: Path, *, today:
     form = _form_of(book)
     _mark_cells(book, problems)
     _feedback_sheet(book, problems, source.name, form, today or date.today())
+    book.properties.creator = book.properties.lastModifiedBy = APPLICATION
     target.parent.mkdir(parents=True, exist_ok=True)
     part = target.with_name(target.name + ".part")
     try:
         book.save(part)
+        _stamp_application(part, _company(source))
         part.replace(target)
     finally:
         part.unlink(missing_ok=True)
     return target
+
+
+# --- the copy's properties -----------------------------------------------------------------------
+APP_PART = "docProps/app.xml"
+NS_APP = "http://schemas.openxmlformats.org/officeDocument/2006/extended-properties"
+
+
+def _company(source: Path) -> str:
+    """The source's Company property (the agency, as generate wrote it), or ""."""
+    try:
+        with zipfile.ZipFile(source) as archive:
+            found = re.search(rb"<(?:\w+:)?Company>([^<]*)</", archive.read(APP_PART))
+    except (KeyError, OSError, zipfile.BadZipFile):
+        return ""
+    return found.group(1).decode("utf-8", "replace") if found else ""
+
+
+def _stamp_application(path: Path, company: str) -> None:
+    """Replace the app.xml openpyxl writes (naming itself; it has no setting for this) with ours.
+
+    Written by hand: openpyxl builds this part afresh on every save and offers no way to set it.
+    The company is already XML-escaped as read from the source.
+    """
+    xml = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Properties xmlns="{NS_APP}">'
+           f"<Application>{xml_escape(APPLICATION)}</Application>"
+           + (f"<Company>{company}</Company>" if company else "") + "</Properties>")
+    temporary = path.with_name(path.name + ".app")
+    try:
+        with zipfile.ZipFile(path) as old, zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as new:
+            for info in old.infolist():
+                new.writestr(info, xml.encode("utf-8") if info.filename == APP_PART else old.read(info))
+        temporary.replace(path)
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 # --- the marks on the form's sheets --------------------------------------------------------------
@@ -206,11 +289,16 @@ def _mark_cells(book: Workbook, problems: list[Problem]) -> None:
         severity = ERROR if any(p.is_error for p in items) else WARNING
         by_rule.setdefault((sheet, severity), []).append(ref)
         body = "\n\n".join(f"{text('annotate.severity_' + p.severity)}: {p.message}" for p in items)
-        lines = sum(max(1, math.ceil(len(part) / 55)) for part in body.split("\n"))
-        cell.comment = Comment(escape(body), text("annotate.comment_author"), height=min(600, 20 + lines * 16),
+        cell.comment = Comment(escape(body), text("annotate.comment_author"), height=comment_height(body),
                                width=COMMENT_WIDTH)
     for (sheet, severity), refs in by_rule.items():
         book[sheet].conditional_formatting.add(" ".join(refs), _mark_rule(severity))
+
+
+def comment_height(body: str) -> int:
+    """Pixels that show every line of ``body`` wrapped at word boundaries in a comment box."""
+    lines = sum(len(textwrap.wrap(part, COMMENT_CHARS, break_on_hyphens=False)) or 1 for part in body.split("\n"))
+    return COMMENT_PADDING + lines * COMMENT_LINE
 
 
 # --- the list ------------------------------------------------------------------------------------

@@ -6,10 +6,19 @@ The rules of ``meta.consolidate`` in the schema decide how each answer combines:
 ``any`` / ``all`` (Ja/Nei over the member and every agency), ``union`` (choices),
 ``member`` and ``text`` (the member's own answer; agencies' texts are kept, attributed, on a sheet
 of their own and in the report's appendix). Nothing an agency wrote is dropped.
+
+Whose workbook is whose: the member's own workbook (``--member``, or any workbook stamped with the
+role ``member``) gives the narrative and its own figures, and is never summed as an agency's; two
+member workbooks in one batch are refused. A batch of several reporting years or form versions is
+refused unless ``year`` (and ``form_version``) choose; nothing is picked by the order of the files.
+In the consolidated form each figure is the member's own where it gave one, else the agencies'
+sum; the workbook records which (table ``figure_totals``) and which agencies were covered or left
+out and why (table ``consolidation_agencies``), so the report can say so.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,17 +29,29 @@ from xlsxwriter.worksheet import Worksheet
 
 from workbook.document import canonical
 from workbook.errors import WorkbookError
-from workbook.form import AGENCY_COLUMN_KEY, Form, load_form
-from workbook.generate import NUMBER_FORMAT, Styles, generate
+from workbook.form import AGENCY_COLUMN_KEY, ROLE_AGENCY, ROLE_MEMBER, Form, load_form
+from workbook.generate import MAX_ROW_HEIGHT, NUMBER_FORMAT, Styles, generate
 from workbook.messages import text
 from workbook.validate import FileResult, expand_paths, validate_paths
 
 FIGURES_TABLE = "agency_figures"
 TEXTS_TABLE = "agency_texts"
+TOTALS_TABLE = "figure_totals"
+COVERAGE_TABLE = "consolidation_agencies"
+#: Rows of the totals table, by their key (its last, hidden column).
+TOTAL_ROWS = ("sum", "count", "member", "difference", "used")
+#: Status of each workbook in the coverage table, by its key (its last, hidden column).
+STATUSES = ("member", "included", "invalid", "superseded", "other_year", "other_version")
+#: Column widths (characters) of «Fritekst per virksomhet»: agency, section, question, answer, key.
+TEXT_WIDTHS = (28, 26, 40, 100, 20)
 
 
 class ConsolidationError(WorkbookError):
-    """Raised when there is nothing to consolidate from: the member's workbook is unusable."""
+    """Raised when a consolidation cannot start: the member's workbook is unusable, two member
+    workbooks are in the batch, or the batch mixes reporting years or form versions unchosen."""
+
+
+Identity = tuple[str, str, int]  # form_id, form_version, reporting_year
 
 
 @dataclass
@@ -52,9 +73,13 @@ class Consolidation:
     invalid: list[FileResult] = field(default_factory=list)
     superseded: list[Superseded] = field(default_factory=list)
     mismatched: list[tuple[FileResult, str]] = field(default_factory=list)
+    #: why each mismatched workbook was left out, as a status key (other_year, other_version)
+    mismatch_keys: list[str] = field(default_factory=list)
     #: per agency: its name and its figures (key -> int | None)
     figures: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     sums: dict[str, int | None] = field(default_factory=dict)
+    #: per sum figure: how many agencies gave a value
+    counts: dict[str, int] = field(default_factory=dict)
     member_figures: dict[str, Any] = field(default_factory=dict)
     #: per agency: (name, key, text) for every free-text answer it gave
     texts: list[tuple[str, str, str]] = field(default_factory=list)
@@ -62,6 +87,39 @@ class Consolidation:
     def appendix(self) -> list[dict[str, Any]]:
         """Each agency's figures and answers, for the report's appendix."""
         return appendix_from(self.form, self.figures, self.texts)
+
+    def statuses(self) -> list[dict[str, str]]:
+        """Every workbook of the batch: agency, file, status key and reason, the member first."""
+        rows = [_status(self.member, "member")] if self.member is not None else []
+        rows += [_status(r, "included") for r in self.agencies]
+        rows += [_status(r, "invalid", errors=len(r.errors)) for r in self.invalid]
+        rows += [_status(s.result, "superseded", newer=Path(s.newer.file).name) for s in self.superseded]
+        rows += [_status(r, key, year=r.metadata.get("reporting_year"),
+                         version=f"{r.metadata.get('form_id')} {r.metadata.get('form_version')}")
+                 for (r, _), key in zip(self.mismatched, self.mismatch_keys)]
+        return rows
+
+    def coverage(self) -> dict[str, Any]:
+        """What the report says about the consolidation (see :func:`coverage_from_tables`)."""
+        return _coverage(self.statuses(), {
+            key: {"member": self.member_figures.get(key), "sum": self.sums.get(key),
+                  "count": self.counts.get(key, 0)} for key in self.sums})
+
+
+def _status(result: FileResult, key: str, **details: Any) -> dict[str, str]:
+    reason = text(f"consolidate.status_{key}", **details)
+    return {"agency": agency_name(result), "file": str(result.file), "status": key, "reason": reason}
+
+
+def _coverage(statuses: list[dict[str, str]], figures: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "member": next((s["agency"] for s in statuses if s["status"] == "member"), None),
+        "included": [s["agency"] for s in statuses if s["status"] == "included"],
+        "left_out": [{"agency": s["agency"], "file": s["file"], "reason": s["reason"]}
+                     for s in statuses if s["status"] not in ("member", "included")],
+        "figures": {key: {**values, "source": "member" if isinstance(values.get("member"), int) else "sum"}
+                    for key, values in figures.items()},
+    }
 
 
 def agency_name(result: FileResult) -> str:
@@ -92,9 +150,10 @@ def _combine(form: Form, member: dict[str, Any] | None, agencies: list[tuple[str
     everyone = ([(member_name or "", member)] if member is not None else []) + agencies
     for f in form.questions():
         rule = f.consolidate
-        if rule == "sum":
+        if rule == "sum":  # the member's own figure where it gave one, else the agencies' sum
+            own = member.get(f.key) if member is not None else None
             values = [d.get(f.key) for _, d in agencies if isinstance(d.get(f.key), int)]
-            data[f.key] = sum(values) if values else None
+            data[f.key] = own if isinstance(own, int) else (sum(values) if values else None)
         elif rule == "join":
             data[f.key] = [{AGENCY_COLUMN_KEY: name, **row} for name, d in everyone for row in d.get(f.key) or []]
         elif rule in ("any", "all"):
@@ -108,39 +167,103 @@ def _combine(form: Form, member: dict[str, Any] | None, agencies: list[tuple[str
     return data
 
 
-def consolidate(paths: Iterable[Path | str], *, member: Path | str | None = None,
-                jobs: int | None = None) -> Consolidation:
-    """Read and validate every agency workbook and the member's, and combine them."""
-    member_result = None
-    if member is not None:
-        (member_result,) = validate_paths([member], jobs=1, keep_documents=True)
+def role_of(result: FileResult) -> str:
+    """Whose workbook this is (an older one without the field is an agency's)."""
+    return str(result.metadata.get("role") or ROLE_AGENCY)
+
+
+def consolidate(paths: Iterable[Path | str], *, member: Path | str | None = None, jobs: int | None = None,
+                year: int | None = None, form_version: str | None = None) -> Consolidation:
+    """Read and validate every workbook (the member's too) and combine them (see :func:`combine`)."""
+    files = expand_paths(paths)
     member_path = Path(member).resolve() if member is not None else None
-    agencies = [p for p in expand_paths(paths) if member_path is None or p.resolve() != member_path]
-    return combine(validate_paths(agencies, jobs=jobs, keep_documents=True), member_result)
+    seen: set[Path] = set()
+    unique = []
+    for path in ([Path(member)] if member is not None else []) + files:  # each file read once
+        if path.resolve() not in seen:
+            seen.add(path.resolve())
+            unique.append(path)
+    results = validate_paths(unique, jobs=jobs, keep_documents=True)
+    chosen = results[0] if member_path is not None else None
+    return combine(results[1:] if chosen is not None else results, chosen, year=year, form_version=form_version)
 
 
-def combine(results: list[FileResult], member: FileResult | None = None) -> Consolidation:
-    """Combine validated workbooks (read with their documents) into one consolidated form."""
+def _identity(result: FileResult) -> Identity | None:
+    meta = result.metadata
+    if not result.readable or meta.get("form_id") is None or meta.get("reporting_year") is None:
+        return None
+    return (str(meta["form_id"]), str(meta.get("form_version")), int(meta["reporting_year"]))
+
+
+def _found(identities: Counter[Identity]) -> str:
+    return "; ".join(text("consolidate.found_line", year=y, form_id=f, version=v, count=n)
+                     for (f, v, y), n in sorted(identities.items(), key=lambda item: (item[0][2], item[0][1])))
+
+
+def choose_batch(results: list[FileResult], *, year: int | None = None,
+                 form_version: str | None = None) -> Identity:
+    """The one (form, version, year) the batch is about: its valid workbooks' own, or as chosen.
+
+    Raises :class:`ConsolidationError`, listing what was found, when that is not one.
+    """
+    found = Counter(i for r in results if r.valid and (i := _identity(r)) is not None)
+    if not found:
+        raise ConsolidationError(text("consolidate.nothing_valid"))
+    kept = Counter({i: n for i, n in found.items()
+                    if (year is None or i[2] == year) and (form_version is None or i[1] == form_version)})
+    if not kept:
+        raise ConsolidationError(text("consolidate.none_chosen", year=year or "–",
+                                      version=form_version or "–", found=_found(found)))
+    if len(kept) > 1:
+        years = {y for _, _, y in kept}
+        key = "consolidate.several_years" if len(years) > 1 else "consolidate.several_versions"
+        raise ConsolidationError(text(key, found=_found(kept)))
+    (identity,) = kept
+    return identity
+
+
+def combine(results: list[FileResult], member: FileResult | None = None, *, year: int | None = None,
+            form_version: str | None = None) -> Consolidation:
+    """Combine validated workbooks (read with their documents) into one consolidated form.
+
+    ``member`` is the member's own workbook when named; otherwise a workbook of the batch with the
+    role ``member`` is. Raises :class:`ConsolidationError` when the member's workbook has errors,
+    when there are two, or when the batch is of several years or versions and none is chosen.
+    """
     if member is not None and not member.valid:
         raise ConsolidationError(text("consolidate.member_invalid", file=member.file, errors=len(member.errors)))
-    reference = member or next((r for r in results if r.valid), None)
-    if reference is None:
-        raise ConsolidationError(text("consolidate.nothing_valid"))
-    form = load_form(reference.metadata["form_id"], reference.metadata["form_version"])
-    year = reference.metadata["reporting_year"]
+    identity = choose_batch(results + ([member] if member is not None else []), year=year,
+                            form_version=form_version)
+    form_id, version, year = identity
+    if member is not None and _identity(member) != identity:
+        raise ConsolidationError(text("consolidate.member_other", file=member.file, found=_found(
+            Counter([_identity(member)])), chosen=_found(Counter([identity]))))
+    form = load_form(form_id, version)
     outcome = Consolidation(form=form, document={}, member=member)
-    newest: dict[str, FileResult] = {}
+    members = [member] if member is not None else []
+    candidates: list[FileResult] = []
     for result in results:
-        if not result.valid:
+        own = _identity(result)
+        if own is not None and own != identity:
+            key = "other_year" if own[:2] == identity[:2] else "other_version"
+            reason = (text("consolidate.other_year", year=own[2]) if key == "other_year"
+                      else text("consolidate.other_version", version=f"{own[0]} {own[1]}"))
+            outcome.mismatched.append((result, reason))
+            outcome.mismatch_keys.append(key)
+        elif role_of(result) == ROLE_MEMBER and result.readable:
+            if not result.valid:
+                raise ConsolidationError(text("consolidate.member_invalid", file=result.file,
+                                              errors=len(result.errors)))
+            members.append(result)
+        elif not result.valid:
             outcome.invalid.append(result)
-            continue
-        meta = result.metadata
-        if (meta["form_id"], meta["form_version"]) != (form.form_id, form.form_version):
-            outcome.mismatched.append((result, text("consolidate.other_version", version=meta["form_version"])))
-            continue
-        if meta["reporting_year"] != year:
-            outcome.mismatched.append((result, text("consolidate.other_year", year=meta["reporting_year"])))
-            continue
+        else:
+            candidates.append(result)
+    if len(members) > 1:
+        raise ConsolidationError(text("consolidate.two_members", files=", ".join(m.file for m in members)))
+    member = outcome.member = members[0] if members else None
+    newest: dict[str, FileResult] = {}
+    for result in candidates:
         name = agency_name(result).casefold().strip()
         kept = newest.get(name)
         if kept is None:
@@ -159,95 +282,205 @@ def combine(results: list[FileResult], member: FileResult | None = None) -> Cons
     outcome.figures = [(name, {k: d.get(k) for k in sum_keys}) for name, d in agencies]
     outcome.texts = [(name, k, d[k]) for name, d in agencies for k in text_keys if d.get(k)]
     data = _combine(form, member_data, agencies, member_name)
-    outcome.sums = {k: data[k] for k in sum_keys}
+    given = {k: [v for _, values in outcome.figures if isinstance(v := values.get(k), int)] for k in sum_keys}
+    outcome.sums = {k: sum(given[k]) if given[k] else None for k in sum_keys}
+    outcome.counts = {k: len(given[k]) for k in sum_keys}
     outcome.member_figures = {k: (member_data or {}).get(k) for k in sum_keys}
     outcome.document = canonical({"form_id": form.form_id, "form_version": form.form_version,
                                   "reporting_year": year, "agency": member.metadata.get("agency") if member else None,
-                                  "data": data}, form)
+                                  "role": ROLE_MEMBER, "data": data}, form)
     return outcome
 
 
 # --- the consolidated workbook -------------------------------------------------------------------
+LINE_POINTS = 15  # a line of Calibri 11 with its leading
+
+
+def _row_height(*cells: tuple[str, int]) -> float:
+    """Points that show every line of the wrapped ``(text, column width)`` cells of a row.
+
+    Wrapped at word boundaries at 1.1 characters per unit of column width (Calibri 11 in
+    LibreOffice fits about 1.25): LibreOffice keeps the height it is given, and prints text that
+    does not fit over the next row.
+    """
+    lines = max([1] + [_lines(value, max(1, int(width * 1.1) - 1)) for value, width in cells if value])
+    return min(MAX_ROW_HEIGHT, lines * LINE_POINTS + 4)
+
+
+def _lines(value: str, chars: int) -> int:
+    """Lines of ``value`` wrapped at word boundaries at ``chars`` a line (a longer word starts a
+    line of its own and is broken, as LibreOffice does).
+
+    Counted by hand: textwrap builds every line and took most of the time of a large
+    consolidation (15,000 answers); only the count is needed.
+    """
+    if len(value) <= chars and "\n" not in value:  # most cells: one line
+        return 1
+    total = 0
+    for part in value.split("\n"):
+        lines, used = 1, 0
+        for word in part.split():
+            size = len(word)
+            if used and used + 1 + size <= chars:
+                used += 1 + size
+                continue
+            if used:
+                lines += 1
+            lines += (size - 1) // chars
+            used = size - ((size - 1) // chars) * chars
+        total += lines
+    return total
+
+
+def _title(ws: Worksheet, title: str, styles: Styles) -> None:
+    ws.write_string(0, 0, title, styles.title)
+    ws.set_row(0, 24)  # the 16-point title, which would otherwise run into the line below
+
+
+def _key_column(ws: Worksheet, col: int) -> None:
+    """The internal key column: last, hidden (out of the reader's way; read back by the tool)."""
+    ws.set_column(col, col, 14, None, {"hidden": True})
+
+
 def _figures_sheet(outcome: Consolidation, book: Workbook, styles: Styles) -> None:
     form = outcome.form
     keys = list(outcome.sums)
     ws = book.add_worksheet(text("consolidate.figures_sheet"))
-    ws.write_string(0, 0, text("consolidate.figures_title"), styles.title)
+    _title(ws, text("consolidate.figures_title"), styles)
     ws.write_string(1, 0, text("consolidate.figures_intro"), styles.intro)
-    ws.set_column(0, 0, 45)
-    ws.set_column(1, len(keys), 22)
+    ws.set_column(0, 0, 40)
+    ws.set_column(1, len(keys), 20)
+    _key_column(ws, len(keys) + 1)
     header = 3
     rows = outcome.figures or [("", {})]
     last = header + len(rows)
     number = book.add_format({"num_format": NUMBER_FORMAT, "valign": "top"})
+    wrap = book.add_format({"text_wrap": True, "valign": "top"})
+    labels = [form.field(k).label for k in keys]
+    head_height = _row_height(*[(label, 20) for label in labels])
     ws.add_table(header, 0, last, len(keys), {
         "name": FIGURES_TABLE, "style": "Table Style Light 9",
-        "columns": [{"header": text("consolidate.col_agency")}] + [{"header": form.field(k).label} for k in keys],
+        "columns": [{"header": text("consolidate.col_agency")}] + [{"header": label} for label in labels],
     })
+    ws.set_row(header, head_height, book.add_format({"text_wrap": True, "bold": True, "valign": "top"}))
     for i, (name, values) in enumerate(rows, start=header + 1):
-        ws.write_string(i, 0, name)
+        ws.write_string(i, 0, name, wrap)
+        ws.set_row(i, _row_height((name, 40)))
         for j, key in enumerate(keys, start=1):
             value = values.get(key)
             if isinstance(value, int):
                 ws.write_number(i, j, value, number)
             else:
                 ws.write_blank(i, j, None, number)
-    ws.set_row(header, 60, book.add_format({"text_wrap": True, "bold": True, "valign": "top"}))
-    bold = book.add_format({"bold": True, "num_format": NUMBER_FORMAT, "top": 1})
-    differs = book.add_format({"bold": True, "num_format": NUMBER_FORMAT, "bg_color": "#F8CBAD", "font_color": "#9C0006"})
-    labels = (("sum_row", outcome.sums), ("member_row", outcome.member_figures))
-    for offset, (label, values) in enumerate(labels, start=2):
-        ws.write_string(last + offset, 0, text(f"consolidate.{label}"), bold)
-        for j, key in enumerate(keys, start=1):
-            value = values.get(key)
-            if isinstance(value, int):
-                ws.write_number(last + offset, j, value, bold)
-    row = last + 4
-    ws.write_string(row, 0, text("consolidate.difference_row"), bold)
-    for j, key in enumerate(keys, start=1):
-        total, own = outcome.sums.get(key), outcome.member_figures.get(key)
-        if isinstance(total, int) and isinstance(own, int):
-            ws.write_number(row, j, own - total, differs if own != total else bold)
-    ws.write_string(row + 1, 0, text("consolidate.difference_note"), styles.intro)
+    _totals_table(outcome, book, ws, last + 2, keys, labels, head_height)
     ws.freeze_panes(header + 1, 1)
-    _print_setup(ws)
+    _print_setup(ws, header)
 
 
-def _print_setup(ws: Worksheet) -> None:
+def _totals_table(outcome: Consolidation, book: Workbook, ws: Worksheet, header: int, keys: list[str],
+                  labels: list[str], head_height: float) -> None:
+    """Below the agencies: their sum, how many gave a figure, the member's own, the difference and
+    what the consolidated form (and so the report) uses; one row each, keyed in the last column."""
+    bold = book.add_format({"bold": True, "num_format": NUMBER_FORMAT, "valign": "top"})
+    differs = book.add_format({"bold": True, "num_format": NUMBER_FORMAT, "bg_color": "#F8CBAD",
+                               "font_color": "#9C0006"})
+    used = outcome.document["data"]
+    values: dict[str, dict[str, Any]] = {
+        "sum": outcome.sums, "count": outcome.counts, "member": outcome.member_figures,
+        "difference": {k: outcome.member_figures[k] - outcome.sums[k] for k in keys
+                       if isinstance(outcome.member_figures.get(k), int) and isinstance(outcome.sums.get(k), int)},
+        "used": {k: used.get(k) for k in keys},
+    }
+    ws.add_table(header, 0, header + len(TOTAL_ROWS), len(keys) + 1, {
+        "name": TOTALS_TABLE, "style": "Table Style Light 9",
+        "columns": [{"header": text("consolidate.col_total")}] + [{"header": label} for label in labels]
+        + [{"header": text("consolidate.col_key")}],
+    })
+    ws.set_row(header, head_height, book.add_format({"text_wrap": True, "bold": True, "valign": "top"}))
+    for i, row_key in enumerate(TOTAL_ROWS, start=header + 1):
+        ws.write_string(i, 0, text(f"consolidate.total_{row_key}"), bold)
+        for j, key in enumerate(keys, start=1):
+            value = values[row_key].get(key)
+            if isinstance(value, int):
+                ws.write_number(i, j, value, differs if row_key == "difference" and value else bold)
+            else:
+                ws.write_blank(i, j, None, bold)
+        ws.write_string(i, len(keys) + 1, row_key)
+    ws.write_string(header + len(TOTAL_ROWS) + 1, 0, text("consolidate.difference_note"), book.add_format(
+        {"italic": True, "font_color": "#595959"}))
+
+
+def _print_setup(ws: Worksheet, header: int) -> None:
     ws.set_paper(9)
     ws.set_landscape()
     ws.fit_to_pages(1, 0)
-    ws.repeat_rows(3)
+    ws.repeat_rows(header)
+    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
 
 
 def _texts_sheet(outcome: Consolidation, book: Workbook, styles: Styles) -> None:
     form = outcome.form
     ws = book.add_worksheet(text("consolidate.texts_sheet"))
-    ws.write_string(0, 0, text("consolidate.texts_title"), styles.title)
+    _title(ws, text("consolidate.texts_title"), styles)
     ws.write_string(1, 0, text("consolidate.texts_intro"), styles.intro)
-    for col, width in enumerate((35, 30, 50, 90, 24)):
+    for col, width in enumerate(TEXT_WIDTHS):
         ws.set_column(col, col, width)
+    _key_column(ws, len(TEXT_WIDTHS) - 1)
     header = 3
     rows = outcome.texts or [("", "", "")]
     wrap = book.add_format({"text_wrap": True, "valign": "top"})
-    ws.add_table(header, 0, header + len(rows), 4, {
+    head = book.add_format({"text_wrap": True, "bold": True, "valign": "top"})
+    ws.add_table(header, 0, header + len(rows), len(TEXT_WIDTHS) - 1, {
         "name": TEXTS_TABLE, "style": "Table Style Light 9",
-        "columns": [{"header": text(f"consolidate.{c}")} for c in
+        "columns": [{"header": text(f"consolidate.{c}"), "header_format": head} for c in
                     ("col_agency", "col_section", "col_question", "col_answer", "col_key")],
     })
     for i, (name, key, answer) in enumerate(rows, start=header + 1):
         section = form.section_of(key).title if key else ""
         label = form.field(key).label if key else ""
-        for col, value in enumerate((name, section, label, answer, key)):
+        values = (name, section, label, answer, key)
+        for col, value in enumerate(values):
             ws.write_string(i, col, value, wrap)
+        # LibreOffice keeps the height it is given: give every row the height its wrapped text needs
+        ws.set_row(i, _row_height(*zip(values[:4], TEXT_WIDTHS[:4])))
     ws.freeze_panes(header + 1, 1)
-    _print_setup(ws)
+    _print_setup(ws, header)
+
+
+def _coverage_sheet(outcome: Consolidation, book: Workbook, styles: Styles) -> None:
+    """Which workbooks the consolidation covers, and which it left out and why."""
+    ws = book.add_worksheet(text("consolidate.coverage_sheet"))
+    _title(ws, text("consolidate.coverage_title"), styles)
+    intro = "consolidate.coverage_intro" if outcome.member is not None else "consolidate.coverage_intro_no_member"
+    ws.write_string(1, 0, text(intro, count=len(outcome.agencies)), styles.intro)
+    widths = (40, 16, 60, 45)
+    for col, width in enumerate(widths):
+        ws.set_column(col, col, width)
+    _key_column(ws, len(widths))
+    header = 3
+    rows = outcome.statuses() or [{"agency": "", "file": "", "status": "", "reason": ""}]
+    wrap = book.add_format({"text_wrap": True, "valign": "top"})
+    head = book.add_format({"text_wrap": True, "bold": True, "valign": "top"})
+    ws.add_table(header, 0, header + len(rows), len(widths), {
+        "name": COVERAGE_TABLE, "style": "Table Style Light 9",
+        "columns": [{"header": text(f"consolidate.{c}"), "header_format": head} for c in
+                    ("col_agency", "col_included", "col_reason", "col_file", "col_status")],
+    })
+    for i, row in enumerate(rows, start=header + 1):
+        included = text("workbook.answer_yes") if row["status"] in ("member", "included") else text("workbook.answer_no")
+        values = (row["agency"], included if row["status"] else "", row["reason"], row["file"], row["status"])
+        for col, value in enumerate(values):
+            ws.write_string(i, col, value, wrap)
+        ws.set_row(i, _row_height(*zip(values[:4], widths)))
+    ws.freeze_panes(header + 1, 1)
+    _print_setup(ws, header)
 
 
 def write_consolidated(outcome: Consolidation, output: Path | str) -> Path:
     """Write the consolidated form (a form workbook of the same version) with its extra sheets."""
 
     def extras(book: Workbook, styles: Styles) -> None:
+        _coverage_sheet(outcome, book, styles)
         _figures_sheet(outcome, book, styles)
         _texts_sheet(outcome, book, styles)
 
@@ -255,16 +488,42 @@ def write_consolidated(outcome: Consolidation, output: Path | str) -> Path:
                     extra_sheets=extras)
 
 
+# --- reading it back -----------------------------------------------------------------------------
+def _int(value: Any) -> int | None:
+    return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _sum_labels(form: Form) -> dict[str, str]:
+    return {form.field(k).label: k for k in (f.key for f in form.questions() if f.consolidate == "sum")}
+
+
 def appendix_from_tables(form: Form, tables: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
     """The appendix again, from a consolidated workbook's own sheets (as read back)."""
     agency_header = text("consolidate.col_agency")
-    by_label = {form.field(k).label: k for k in (f.key for f in form.questions() if f.consolidate == "sum")}
+    by_label = _sum_labels(form)
     figures = []
     for row in tables.get(FIGURES_TABLE, []):
-        values = {by_label[h]: (int(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None)
-                  for h, v in row.items() if h in by_label}
+        values = {by_label[h]: _int(v) for h, v in row.items() if h in by_label}
         figures.append((str(row.get(agency_header) or ""), values))
     texts = [(str(row.get(agency_header) or ""), str(row.get(text("consolidate.col_key")) or ""),
               str(row.get(text("consolidate.col_answer")) or ""))
              for row in tables.get(TEXTS_TABLE, [])]
     return appendix_from(form, figures, [t for t in texts if t[1] in form.fields])
+
+
+def coverage_from_tables(form: Form, tables: dict[str, list[dict[str, Any]]]) -> dict[str, Any] | None:
+    """What the report says about a consolidation, from the workbook's own tables (None: not a
+    consolidated workbook): ``member`` (its name, or None), ``included`` (agency names),
+    ``left_out`` ([{agency, file, reason}])
+    and ``figures`` ({key: {member, sum, count, source}}, source ``member`` or ``sum``)."""
+    if COVERAGE_TABLE not in tables:
+        return None
+    columns = {c: text(f"consolidate.col_{c}") for c in ("agency", "file", "status", "reason")}
+    statuses = [{c: str(row.get(header) or "") for c, header in columns.items()}
+                for row in tables[COVERAGE_TABLE]]
+    by_key = {str(row.get(text("consolidate.col_key"))): row for row in tables.get(TOTALS_TABLE, [])}
+    figures = {key: {"member": _int(by_key.get("member", {}).get(label)),
+                     "sum": _int(by_key.get("sum", {}).get(label)),
+                     "count": _int(by_key.get("count", {}).get(label)) or 0}
+               for label, key in _sum_labels(form).items()}
+    return _coverage([s for s in statuses if s["status"] in STATUSES], figures)

@@ -1,5 +1,5 @@
 """The JSON format: one filled form as ``{"form_id", "form_version", "reporting_year", "agency",
-"data": {key: value}}``. Tables are lists of objects keyed by column keys, Ja/Nei are
+"role", "data": {key: value}}`` (``role``: ``member`` or ``agency``, absent meaning an agency). Tables are lists of objects keyed by column keys, Ja/Nei are
 true/false, numbers are integers, choices are lists of the chosen options, and an unanswered
 question is null (an empty table ``[]``). ``--prefill`` reads it; ``export`` writes it.
 """
@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from workbook.errors import DataFormatError
-from workbook.form import Form
+from workbook.form import ROLE_AGENCY, Form
 
-METADATA = ("form_id", "form_version", "reporting_year", "agency")
+METADATA = ("form_id", "form_version", "reporting_year", "agency", "role")
 
 
 def load_document(path: Path | str) -> dict[str, Any]:
@@ -58,4 +58,6 @@ def canonical(document: dict[str, Any], form: Form) -> dict[str, Any]:
         elif field_.kind == "choices":
             value = list(value or [])
         ordered[field_.key] = value
-    return {**{k: document.get(k) for k in METADATA}, "data": ordered}
+    meta = {k: document.get(k) for k in METADATA}
+    meta["role"] = meta["role"] or ROLE_AGENCY  # absent: an agency's, as the reader reads it
+    return {**meta, "data": ordered}

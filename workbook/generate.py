@@ -29,8 +29,9 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from workbook.errors import DataFormatError, GenerateError
-from workbook.form import DEFAULT_FORM, Column, Field, Form, Section, load_form
+from workbook.form import DEFAULT_FORM, ROLE_AGENCY, Column, Field, Form, Section, load_form
 from workbook.messages import lines, text
+from workbook.problems import group_digits
 from workbook.ooxml_text import CELL_LIMIT, NONCHARACTERS, install_xlsxwriter_escape, is_exact_in_excel, \
     lone_surrogate, utf16_len
 
@@ -50,7 +51,7 @@ PROSE_PER_WIDTH = 1.1
 NUMBER_FORMAT = "#,##0"
 YEAR_FORMAT = "0"  # years (keys ending in _year) are never grouped
 META_SHEET = "_skjema"
-META_ROWS = {"form_id": 0, "form_version": 1, "reporting_year": 2, "agency": 3}
+META_ROWS = {"form_id": 0, "form_version": 1, "reporting_year": 2, "agency": 3, "role": 4}
 YESNO_LIST = "lst_yesno"
 
 ExtraSheets = Callable[[Workbook, "Styles"], None]
@@ -89,7 +90,7 @@ def check_value(value: Any, where: str) -> None:
         if odd is not None:
             raise DataFormatError(text("prefill.noncharacter", where=_where(where), value=f"U+{ord(odd):04X}"))
         if utf16_len(value) > CELL_LIMIT:
-            raise DataFormatError(text("problem.too-long", where=_where(where), max_length=CELL_LIMIT))
+            raise DataFormatError(text("problem.too-long", where=_where(where), max_length=group_digits(CELL_LIMIT)))
     else:
         kind = "list" if isinstance(value, list) else "dict" if isinstance(value, dict) else "other"
         raise DataFormatError(text("prefill.wrong_type", where=_where(where), value=text(f"prefill.type_{kind}"),
@@ -231,14 +232,14 @@ class _Writer:
             raise DataFormatError(text("prefill.wrong_type", where=_where(where), value=text("prefill.type_other"),
                                        expected=text("prefill.expected_value")))
         if code == -2:  # never reached: check_value counts as xlsxwriter does
-            raise DataFormatError(text("problem.too-long", where=_where(where), max_length=CELL_LIMIT))
+            raise DataFormatError(text("problem.too-long", where=_where(where), max_length=group_digits(CELL_LIMIT)))
         _check(code, f"the value of {where}")
 
     # --- sheets --------------------------------------------------------------------------------
-    def meta_sheet(self, year: int, agency: str | None) -> None:
+    def meta_sheet(self, year: int, agency: str | None, role: str = ROLE_AGENCY) -> None:
         ws = self.book.add_worksheet(META_SHEET)
         values = {"form_id": self.form.form_id, "form_version": self.form.form_version,
-                  "reporting_year": year, "agency": agency}
+                  "reporting_year": year, "agency": agency, "role": role}
         for key, row in META_ROWS.items():
             ws.write_string(row, 0, key)
             self._write_value(ws, row, 1, values[key], None, key)
@@ -440,9 +441,17 @@ class _Writer:
         return last + 2
 
 
-def _metadata(form: Form, year: int, agency: str | None, prefill: Mapping[str, Any] | None) -> dict[str, Any]:
+def _role(form: Form, role: Any) -> str:
+    allowed = form.field("role").allowed
+    if role not in allowed:
+        raise DataFormatError(text("cli.role_unknown", role=role, roles=", ".join(allowed)))
+    return str(role)
+
+
+def _metadata(form: Form, year: int, agency: str | None, prefill: Mapping[str, Any] | None,
+              role: str = ROLE_AGENCY) -> dict[str, Any]:
     if prefill is None:
-        return {"reporting_year": year, "agency": agency, "data": {}}
+        return {"reporting_year": year, "agency": agency, "role": _role(form, role), "data": {}}
     for key in ("form_id", "form_version"):
         if prefill.get(key) not in (None, getattr(form, key)):
             raise DataFormatError(text("prefill.other_form", name=key, value=prefill.get(key),
@@ -459,26 +468,28 @@ def _metadata(form: Form, year: int, agency: str | None, prefill: Mapping[str, A
     if given_agency is not None and not isinstance(given_agency, str):
         raise DataFormatError(text("prefill.bad_agency", where=_where("agency"), value=repr(given_agency)[:40]))
     check_value(given_agency, "agency")
-    return {"reporting_year": prefill.get("reporting_year", year), "agency": prefill.get("agency", agency), "data": data}
+    return {"reporting_year": prefill.get("reporting_year", year), "agency": prefill.get("agency", agency),
+            "role": _role(form, prefill.get("role") or role), "data": data}
 
 
 def generate(output: Path, *, year: int = 2020, agency: str | None = None,
              prefill: Mapping[str, Any] | None = None, form: Form | None = None,
              consolidated: bool = False, extra_sheets: ExtraSheets | None = None,
-             created: datetime | None = None) -> Path:
+             created: datetime | None = None, role: str = ROLE_AGENCY) -> Path:
     """Write the form's workbook to ``output``; return the path.
 
     ``prefill`` is a document in the JSON format; its values are written exactly as given (a text
     stays text), and its year and agency win over ``year`` and ``agency``. ``consolidated`` adds
     the Virksomhet column to every table; ``extra_sheets`` may add sheets after the form's own;
-    ``created`` stamps the file's creation/modification time (default: now).
+    ``created`` stamps the file's creation/modification time (default: now); ``role`` says whose
+    workbook it is (``member`` or ``agency``; a prefill's own ``role`` wins).
     Raises :class:`DataFormatError` for prefill data that cannot be placed and
     :class:`GenerateError` for anything xlsxwriter refuses.
     """
     form = form or load_form(*(
         (prefill["form_id"], prefill["form_version"]) if prefill and "form_id" in prefill and "form_version" in prefill
         else DEFAULT_FORM))
-    meta = _metadata(form, year, agency, prefill)
+    meta = _metadata(form, year, agency, prefill, role)
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
     tmp = output.with_name(output.name + ".part")
@@ -493,14 +504,15 @@ def generate(output: Path, *, year: int = 2020, agency: str | None = None,
                           "company": meta["agency"] or "", "comments": f"{form.form_id} {form.form_version}"}
             book.set_properties(properties | ({"created": created} if created else {}))
             for name, value in (("form_id", form.form_id), ("form_version", form.form_version),
-                                ("reporting_year", meta["reporting_year"]), ("agency", meta["agency"] or "")):
+                                ("reporting_year", meta["reporting_year"]), ("agency", meta["agency"] or ""),
+                                ("role", meta["role"])):
                 _check(book.set_custom_property(name, value), f"the property {name}")
             writer.guide_sheet(meta["reporting_year"], meta["agency"])
             for section in form.sections:
                 writer.section_sheet(section, meta["agency"])
             if extra_sheets:
                 extra_sheets(book, writer.styles)
-            writer.meta_sheet(meta["reporting_year"], meta["agency"])
+            writer.meta_sheet(meta["reporting_year"], meta["agency"], meta["role"])
             book.close()
             _lock_structure(tmp)
         except Warning as warning:

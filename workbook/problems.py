@@ -16,6 +16,9 @@ from workbook.messages import text
 
 ERROR = "error"
 WARNING = "warning"
+#: Norwegian digit grouping: a no-break space, from five digits up (years such as 2020 stay whole).
+THOUSANDS_SEPARATOR = "\u00a0"
+GROUP_FROM = 10_000
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,20 @@ class Problem:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def group_digits(number: int) -> str:
+    """``15000000`` as Norwegians write it: ``15 000 000`` (no-break spaces); ``2020`` as it is."""
+    if abs(number) < GROUP_FROM:
+        return str(number)
+    return f"{number:,}".replace(",", THOUSANDS_SEPARATOR)
+
+
+def _detail(value: Any) -> Any:
+    """A detail of a message as shown: whole numbers grouped, anything else as it is."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return group_digits(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
 def shown(value: Any) -> str | None:
@@ -73,6 +90,9 @@ def make(code: str, file: str, *, severity: str = ERROR, sheet: str | None = Non
          value: Any = None, **details: Any) -> Problem:
     """Build a problem whose message is ``problem.<code>`` from the catalogue."""
     value_text = shown(value)
-    message = text(f"problem.{code}", where=where(sheet, cell, label), value=value_text or "", **details)
+    in_message = _detail(value)  # the message groups a number's digits; ``value`` keeps it as read
+    message = text(f"problem.{code}", where=where(sheet, cell, label),
+                   value=in_message if isinstance(in_message, str) and not isinstance(value, str) else value_text or "",
+                   **{name: _detail(detail) for name, detail in details.items()})
     return Problem(code=code, severity=severity, message=message, file=file, sheet=sheet, cell=cell,
                    key=key, row=row, column=column, value=value_text)

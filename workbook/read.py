@@ -64,6 +64,7 @@ class Submission:
             "form_version": self.metadata.get("form_version"),
             "reporting_year": self.metadata.get("reporting_year"),
             "agency": self.metadata.get("agency"),
+            "role": self.metadata.get("role"),
             "data": self.data,
         }
 
@@ -266,6 +267,7 @@ class _Reader:
     def _read_form(self) -> None:
         assert self.container is not None
         form = self.metadata()
+        self.sub.metadata["role"] = self._role()
         if form is None:
             return
         self.sub.form = form
@@ -283,6 +285,24 @@ class _Reader:
         for field_, table in self.tables_read:
             self._check_below(field_, table)
         self.report_stray(form)
+
+    def _role(self) -> str:
+        """Whose workbook this is, read as ``agency`` is: its defined name, else its property.
+
+        A workbook made before the field existed has neither and is an agency's.
+        """
+        from workbook.form import ROLE_AGENCY
+
+        assert self.container is not None
+        area = self.container.names.get("role")
+        value = None
+        if area is not None and area.sheet in self.container.sheets and self.grid(area.sheet) is not None:
+            value = self.raw(area.sheet, area.first_row, area.first_col)
+            self.sub.places[("role",)] = (area.sheet, _cell(area.first_row, area.first_col), None)
+        if is_empty(value):
+            value = self.container.properties.get("role")
+        role, _ = to_text(value)
+        return role or ROLE_AGENCY
 
     def _found(self, field_: Field) -> bool:
         """Whether the field's name (or table) points at a sheet of the workbook, e.g. a renamed one."""

@@ -34,6 +34,13 @@ The context (every value a str, bool, list or dict)::
     contact                            {lines: [str]}: the closing "Kontakt:" block
     appendix                           {show, agencies: [{name, has_figures,
                                          figures: [{label, value}], answers: [{label, blocks}]}]}
+    coverage                           {show, covers, included: [str], has_left_out,
+                                        left_out_intro, left_out: [str]}:
+                                         which agencies a consolidated report covers and which
+                                         it left out, and why
+
+In a consolidated report a figure the member left blank is the agencies' sum and says so
+("98 (summen av 4 virksomheter)").
 """
 
 from __future__ import annotations
@@ -334,6 +341,36 @@ def _appendix(appendix: Iterable[dict[str, Any]] | None) -> dict[str, Any]:
     return {"show": bool(agencies), "agencies": agencies}
 
 
+# --- Coverage: what a consolidated report is made of --------------------------------------------
+
+def _coverage(coverage: dict[str, Any] | None) -> dict[str, Any]:
+    """The sentences that say which agencies the report covers and which it left out, and why."""
+    if not coverage:
+        return {"show": False, "covers": "", "included": [], "has_left_out": False, "left_out_intro": "",
+                "left_out": []}
+    included = [format_value(name) for name in coverage.get("included") or ()]
+    covers = (text("consolidate.report_covers_no_member", count=len(included)) if not coverage.get("member")
+              else text("consolidate.report_covers", count=len(included)) if included
+              else text("consolidate.report_covers_none"))
+    left_out = []
+    for item in coverage.get("left_out") or ():
+        reason = format_value(item.get("reason", ""))
+        left_out.append(format_value(text("consolidate.report_left_out_line", agency=item.get("agency", ""),
+                                          file=Path(str(item.get("file", ""))).name,
+                                          reason=reason[:1].lower() + reason[1:])))
+    return {"show": True, "covers": covers, "included": included, "has_left_out": bool(left_out),
+            "left_out_intro": text("consolidate.report_left_out"), "left_out": left_out}
+
+
+def _with_sum_notes(data: dict[str, Any], coverage: dict[str, Any] | None) -> dict[str, Any]:
+    """A figure the member left blank, filled with the agencies' sum, shown as such."""
+    figures = (coverage or {}).get("figures") or {}
+    notes = {key: f"{format_value(data[key])} ({text('consolidate.report_sum_note', count=f['count'])})"
+             for key, f in figures.items()
+             if f.get("source") == "sum" and isinstance(data.get(key), int) and data.get(key) == f.get("sum")}
+    return {**data, **notes} if notes else data
+
+
 # --- Public API -------------------------------------------------------------------------------
 
 def build_context(
@@ -341,12 +378,17 @@ def build_context(
     *,
     appendix: list[dict[str, Any]] | None = None,
     form: Form | None = None,
+    coverage: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The template's context for one document (see the module docstring for its shape)."""
+    """The template's context for one document (see the module docstring for its shape).
+
+    ``coverage`` (consolidated reports) is what :func:`workbook.consolidate.coverage_from_tables`
+    reads back: the agencies covered and left out, and where each figure came from.
+    """
     if form is None:
         form = load_form(document.get("form_id") or DEFAULT_FORM[0],
                          document.get("form_version") or DEFAULT_FORM[1])
-    data = document.get("data") or {}
+    data = _with_sum_notes(document.get("data") or {}, coverage)
     org_name = format_value(data.get("org_name")) or format_value(document.get("agency"))
     closing = [format_value(data.get(key)).strip() for key in CLOSING_CONTACT_KEYS]
     quote = format_value(data.get(QUOTE_KEY)).strip().strip(QUOTE_MARKS).strip()
@@ -357,6 +399,7 @@ def build_context(
         "parts": _parts(form, data),
         "contact": {"lines": [line for line in closing if line]},
         "appendix": _appendix(appendix),
+        "coverage": _coverage(coverage),
     }
 
 
@@ -376,12 +419,13 @@ def render_report(
     appendix: list[dict[str, Any]] | None = None,
     template: Path | None = None,
     form: Form | None = None,
+    coverage: dict[str, Any] | None = None,
 ) -> Path:
     """Render the Word report of ``document`` to ``output`` and return ``output``."""
     template = Path(template) if template is not None else DEFAULT_TEMPLATE
     if not template.is_file():
         raise FileNotFoundError(text("report.template_missing", path=template))
-    context = build_context(document, appendix=appendix, form=form)
+    context = build_context(document, appendix=appendix, form=form, coverage=coverage)
     repeated = Repeated(context)
     report = DocxTemplate(template)
     report.render(repeated.context, jinja_env=jinja_env())

@@ -21,24 +21,30 @@ def consolidate(
                                          metavar=text("help.file"))],
     member: Annotated[Optional[str], typer.Option(help=text("help.consolidate.member"), metavar=text("help.file"))] = None,
     jobs: Annotated[Optional[str], typer.Option(help=text("help.jobs"), metavar=text("help.count"))] = None,
+    year: Annotated[Optional[str], typer.Option(help=text("consolidate.help_year"), metavar=text("help.year"))] = None,
+    form_version: Annotated[Optional[str], typer.Option(help=text("consolidate.help_form_version"),
+                                                        metavar=text("help.version_metavar"))] = None,
 ) -> None:
     """Combine the agencies' workbooks into one form workbook for the member.
 
     Invalid workbooks are left out and listed with their problems; of two workbooks from the same
-    agency for the same year the newest counts. Figures are summed (the member's own figure beside
-    each sum), tables joined with a Virksomhet column, every free-text answer kept, attributed.
+    agency for the same year the newest counts. The member's own workbook (--member, or the one
+    made with generate --role medlem) is never summed as an agency's. Each figure is the member's
+    own where it gave one, else the agencies' sum; tables are joined with a Virksomhet column,
+    every free-text answer kept, attributed. Several years in one batch: choose with --year.
     """
     from workbook.cli.validate import print_problems
     from workbook.consolidate import consolidate as combine, write_consolidated
 
     files, member_file = collect_workbooks(paths), existing_file(member, "--member")
     with library_errors():
-        outcome = combine(files, member=member_file, jobs=whole_number(jobs, "--jobs", minimum=1))
+        outcome = combine(files, member=member_file, jobs=whole_number(jobs, "--jobs", minimum=1),
+                          year=whole_number(year, "--year", minimum=1), form_version=form_version)
         path = write_consolidated(outcome, output)
     print_outcome(outcome, out)
     if outcome.invalid:
         print_problems([p for r in outcome.invalid for p in r.problems], out)
-    if member is None:
+    if outcome.member is None:
         err.print(text("consolidate.no_member"), markup=False, highlight=False)
     err.print(text("consolidate.written", path=path, agencies=len(outcome.agencies)), markup=False, highlight=False)
 
@@ -48,7 +54,11 @@ def print_outcome(outcome: Consolidation, console: Console) -> None:
     from rich.text import Text
 
     from workbook.consolidate import agency_name
+    from workbook.problems import group_digits
 
+    if outcome.member is not None:
+        console.print(text("consolidate.member_title"), style="bold green")
+        console.print(f"  {agency_name(outcome.member)}  ({outcome.member.file})", markup=False, highlight=False)
     console.print(text("consolidate.included_title", count=len(outcome.agencies)), style="bold green")
     for result in outcome.agencies:
         console.print(f"  {agency_name(result)}  ({result.file})", markup=False, highlight=False)
@@ -68,15 +78,18 @@ def print_outcome(outcome: Consolidation, console: Console) -> None:
             console.print("  " + text("consolidate.mismatched_line", file=result.file, agency=agency_name(result),
                                       reason=reason), markup=False, highlight=False)
     table = Table(title=text("consolidate.figures_title_cli"), title_justify="left")
-    for key in ("col_field", "col_sum", "col_member", "col_difference"):
+    for key in ("col_field", "col_sum", "col_member", "col_difference", "col_used"):
         table.add_column(text(f"consolidate.{key}"), justify="left" if key == "col_field" else "right")
     for key, total in outcome.sums.items():
         own = outcome.member_figures.get(key)
         difference = own - total if isinstance(own, int) and isinstance(total, int) else None
-        marked = Text(f"{difference:,}".replace(",", " "), style="red") if difference else ("0" if difference == 0 else "")
-        table.add_row(outcome.form.field(key).label, _number(total), _number(own), marked)
+        marked = Text(group_digits(difference), style="red") if difference else ("0" if difference == 0 else "")
+        table.add_row(outcome.form.field(key).label, _number(total), _number(own), marked,
+                      _number(outcome.document["data"].get(key)))
     console.print(table)
 
 
 def _number(value: object) -> str:
-    return f"{value:,}".replace(",", " ") if isinstance(value, int) else ""
+    from workbook.problems import group_digits
+
+    return group_digits(value) if isinstance(value, int) and not isinstance(value, bool) else ""

@@ -18,7 +18,7 @@ def report(
 ) -> None:
     """Write the member report as a Word document (and PDF) from a filled workbook (help: cli.yaml)."""
     from workbook.cli.validate import print_problems
-    from workbook.consolidate import appendix_from_tables
+    from workbook.consolidate import appendix_from_tables, coverage_from_tables
     from workbook.pdf import convert_to_pdf
     from workbook.report import render_report
     from workbook.validate import check_submission, read_isolated
@@ -33,7 +33,8 @@ def report(
         raise typer.Exit(1)
     appendix = appendix_from_tables(sub.form, sub.extra_tables) or None
     with library_errors():
-        written = render_report(sub.document(), output, appendix=appendix, template=template_path, form=sub.form)
+        written = render_report(sub.document(), output, appendix=appendix, template=template_path, form=sub.form,
+                                coverage=coverage_from_tables(sub.form, sub.extra_tables))
     say(err, text("cli.report_written", path=written))
     if pdf:
         with library_errors():

@@ -32,13 +32,14 @@ def validate(
     files = collect_workbooks(paths)
     results = _run(files, whole_number(jobs, "--jobs", minimum=1))
     if annotate is not None:
-        from workbook.annotate import annotate_file
+        from workbook.annotate import annotate_file, target_paths
 
+        marked = [r for r in results if r.problems and r.readable]
+        targets = target_paths([Path(r.file) for r in marked], annotate)
         with library_errors():
-            for result in results:
-                if result.problems and result.readable:
-                    copy = annotate_file(Path(result.file), result.problems, annotate)
-                    say(err, text("cli.annotated", path=copy))
+            for result, target in zip(marked, targets):
+                copy = annotate_file(Path(result.file), result.problems, annotate, target=target)
+                say(err, text("cli.annotated", path=copy))
     ok = all(r.valid and not (strict and r.warnings) for r in results)
     if as_json:
         write_stdout(json_text({"valid": ok, "strict": strict, "files": [r.to_dict() for r in results]}))

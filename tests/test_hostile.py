@@ -197,3 +197,32 @@ def test_a_script_whose_workers_cannot_start_is_told_so_and_no_file_is_blamed(tm
     run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert run.returncode != 0
     assert "WorkerStartError" in run.stderr and "file-crashed" not in run.stdout + run.stderr
+
+
+def test_feedback_copies_are_made_in_workers_and_only_when_they_are_still_the_form(tmp_path, make_workbook):
+    """A copy openpyxl cannot keep the form of (Strict Open XML) is not sent: said, not written;
+    the other files' copies are made all the same."""
+    from hostile import _far_value, _strict
+
+    folder = tmp_path / "innsendt"
+    folder.mkdir()
+    good = make_workbook(tmp_path / "kilde", name="god.xlsx")
+    _far_value("XFD1048576")(good, folder / "langt-ute.xlsx")
+    _strict(folder / "langt-ute.xlsx", folder / "strict.xlsx")
+    run = subprocess.run([sys.executable, "-m", "workbook", "validate", str(folder), "--annotate", str(tmp_path / "ut")],
+                         capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert run.returncode == 0, run.stderr  # the stray values are warnings
+    assert sorted(p.name for p in (tmp_path / "ut").iterdir()) == ["langt-ute-tilbakemelding.xlsx"]
+    assert text("cli.annotate_failed", file=str(folder / "strict.xlsx")) in " ".join(run.stderr.split())
+    assert "Warning" not in run.stderr and "Traceback" not in run.stderr
+
+
+def test_json_is_written_file_by_file_in_input_order(corpus):
+    _, folder, cases = corpus
+    run = subprocess.run([sys.executable, "-m", "workbook", "validate", str(folder), "--json", "--jobs", "2"],
+                         capture_output=True, timeout=300, cwd=ROOT)
+    assert run.returncode == 1, run.stderr
+    payload = json.loads(run.stdout.decode("utf-8"))
+    names = [Path(entry["file"]).stem for entry in payload["files"]]
+    assert names == sorted(names) and len(names) == len(cases) + 2
+    assert payload["valid"] is False and payload["strict"] is False

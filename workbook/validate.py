@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import os
 import stat
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -327,6 +328,42 @@ def read_isolated(path: Path | str, *, timeout: float = DEFAULT_TIMEOUT) -> Subm
     return sub
 
 
+def _annotate_one(args: tuple[str, list[Problem], str, str]) -> str | None:
+    from workbook.annotate import annotate_file
+
+    source, problems, folder, target = args
+    try:
+        with warnings.catch_warnings():  # openpyxl's English warnings are no user's business
+            warnings.simplefilter("ignore")
+            copy = annotate_file(Path(source), problems, Path(folder), target=Path(target))
+    except Exception:  # a copy that cannot be made is said for its file; the others are still made
+        return None
+    # The copy must still be the form, saying the same (e.g. openpyxl cannot keep a Strict Open XML
+    # workbook's names): one that does not is no feedback to send.
+    again = sorted((p.code, p.sheet or "", p.cell or "") for p in check_submission(read_workbook(copy)))
+    if again != sorted((p.code, p.sheet or "", p.cell or "") for p in problems):
+        copy.unlink(missing_ok=True)
+        return None
+    return str(copy)
+
+
+def annotate_results(results: Iterable[FileResult], folder: Path | str, *, jobs: int | None = None,
+                     timeout: float = DEFAULT_TIMEOUT) -> Iterator[tuple[FileResult, Path | None]]:
+    """Write the annotated copy (:func:`workbook.annotate.annotate_file`) of every readable file with
+    problems into ``folder``, each in a worker process like reading; yields each result with its
+    copy's path, or None where the copy could not be made."""
+    from workbook.annotate import target_paths
+
+    marked = [r for r in results if r.problems and r.readable]
+    if not marked:
+        return
+    targets = target_paths([Path(r.file) for r in marked], Path(folder))
+    work = [(r.file, r.problems, str(folder), str(t)) for r, t in zip(marked, targets)]
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(work)))
+    for index, written in run_isolated(_annotate_one, work, jobs=jobs, timeout=timeout, on_lost=lambda *_: None):
+        yield marked[index], Path(written) if written else None
+
+
 def validate_paths(paths: Iterable[Path | str], *, jobs: int | None = None, keep_documents: bool = False,
                    timeout: float = DEFAULT_TIMEOUT,
                    progress: Callable[[FileResult], None] | None = None) -> list[FileResult]:
@@ -335,5 +372,6 @@ def validate_paths(paths: Iterable[Path | str], *, jobs: int | None = None, keep
 
 
 __all__ = ["FileResult", "check_submission", "validate_file", "validate_paths", "iter_validate", "read_isolated",
+           "annotate_results",
            "expand_paths",
            "ERROR"]

@@ -30,16 +30,19 @@ def validate(
 ) -> None:
     """Check filled workbooks against the rules of their own form version (help: cli.yaml)."""
     files = collect_workbooks(paths)
-    results = _run(files, whole_number(jobs, "--jobs", minimum=1))
+    jobs_wanted = whole_number(jobs, "--jobs", minimum=1)
+    if as_json and annotate is None:  # streamed: the parent holds one file's result at a time
+        raise typer.Exit(_stream_json(files, jobs_wanted, strict))
+    results = _run(files, jobs_wanted)
     if annotate is not None:
-        from workbook.annotate import annotate_file, target_paths
+        from workbook.validate import annotate_results
 
-        marked = [r for r in results if r.problems and r.readable]
-        targets = target_paths([Path(r.file) for r in marked], annotate)
         with library_errors():
-            for result, target in zip(marked, targets):
-                copy = annotate_file(Path(result.file), result.problems, annotate, target=target)
-                say(err, text("cli.annotated", path=copy))
+            for result, copy in annotate_results(results, annotate, jobs=jobs_wanted):
+                if copy is None:
+                    say(err, text("cli.annotate_failed", file=result.file))
+                else:
+                    say(err, text("cli.annotated", path=copy))
     ok = all(r.valid and not (strict and r.warnings) for r in results)
     if as_json:
         write_stdout(json_text({"valid": ok, "strict": strict, "files": [r.to_dict() for r in results]}))
@@ -48,6 +51,21 @@ def validate(
         print_problems([p for r in results for p in r.problems], out)
         print_totals(results, out)
     raise typer.Exit(0 if ok else 1)
+
+
+def _stream_json(files: list[Path], jobs: int | None, strict: bool) -> int:
+    """``--json`` written file by file as results arrive (in input order); ``valid`` comes last,
+    when it is known. Returns the exit code."""
+    from workbook.validate import iter_validate
+
+    ok = True
+    write_stdout('{\n  "strict": ' + ("true" if strict else "false") + ',\n  "files": [')
+    for number, result in enumerate(iter_validate(files, jobs=1 if len(files) == 1 else jobs)):
+        ok = ok and result.valid and not (strict and result.warnings)
+        entry = json_text(result.to_dict()).rstrip("\n").replace("\n", "\n    ")
+        write_stdout(("," if number else "") + "\n    " + entry)
+    write_stdout('\n  ],\n  "valid": ' + ("true" if ok else "false") + "\n}\n")
+    return 0 if ok else 1
 
 
 def _run(files: list[Path], jobs: int | None) -> list[FileResult]:

@@ -534,7 +534,7 @@ def main() -> None:
     folder = args.workdir or Path(tempfile.gettempdir()) / f"workbook-bench-n{args.n}-s{args.seed}"
     files, gen_seconds, faulty, reused = prepare(folder, args.n, args.seed, args.jobs)
     sizes = [f.stat().st_size for f in files]
-    print(f"# Workbook validation benchmark\n")
+    print("# Workbook validation benchmark\n")
     print(f"{args.n} workbooks in {folder} ({sum(sizes) / 2**20:.1f} MiB, {sum(sizes) / len(sizes) / 1024:.0f} KiB "
           f"each on average; {faulty} with deliberate mistakes); "
           + (f"reused, made earlier in {gen_seconds:.1f} s" if reused else

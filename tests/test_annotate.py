@@ -5,7 +5,6 @@ original, in openpyxl's hands and after LibreOffice has saved it."""
 from __future__ import annotations
 
 import hashlib
-import zipfile
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path

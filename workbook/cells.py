@@ -194,19 +194,18 @@ def parse_shared_strings(data: bytes) -> list[str]:
     return strings
 
 
-_BUILTIN_DATE_FORMATS = {14: "date", 15: "date", 16: "date", 17: "date", 18: "time", 19: "time", 20: "time",
-                         21: "time", 22: "datetime", 45: "time", 46: "time", 47: "time"}
+_BUILTIN_DATE_FORMATS = {14: "date", 15: "date", 16: "date", 17: "date", 18: "date", 19: "date", 20: "date",
+                         21: "date", 22: "date", 45: "date", 46: "duration", 47: "date"}
 _QUOTED_OR_BRACKETED = re.compile(r'"[^"]*"|\[[^\]]*\]|\\.|_.|\*.')
 
 
 def _format_kind(code: str) -> str | None:
-    """"date", "time", "datetime" or None for a number format code."""
-    bare = _QUOTED_OR_BRACKETED.sub("", code.split(";", 1)[0]).lower()
-    has_date = any(c in bare for c in "dy") or ("m" in bare and not any(c in bare for c in "hs"))
-    has_time = any(c in bare for c in "hs")
-    if has_date and has_time:
-        return "datetime"
-    return "date" if has_date else "time" if has_time else None
+    """"date" (a date or time format), "duration" (``[h]:mm``, elapsed time) or None (a number)."""
+    section = code.split(";", 1)[0].lower()
+    if re.search(r"\[(?:h+|m+|s+)\]", section):
+        return "duration"
+    bare = _QUOTED_OR_BRACKETED.sub("", section)
+    return "date" if any(c in bare for c in "dymhs") else None
 
 
 def parse_styles(data: bytes | None) -> list[str | None]:
@@ -236,21 +235,25 @@ def parse_styles(data: bytes | None) -> list[str | None]:
     return kinds
 
 
-_EPOCH_1900 = dt.datetime(1899, 12, 30)
+_EPOCH_1900 = dt.datetime(1899, 12, 30)  # serial 60 on (Excel's 29 February 1900, which was not, is the 28th)
+_EPOCH_1900_EARLY = dt.datetime(1899, 12, 31)
 _EPOCH_1904 = dt.datetime(1904, 1, 1)
 
 
 def _as_date(serial: float, kind: str, date1904: bool) -> Any:
-    if not -1e6 < serial < 3e6:  # outside what a date can be: the number as it is
+    """A date-formatted number as calamine gives it: a time below 1, a date for a whole serial, a
+    date and time otherwise, a timedelta for elapsed time; the number itself beyond year 9999."""
+    try:
+        milliseconds = round(serial * 86_400_000)
+        if kind == "duration":
+            return dt.timedelta(milliseconds=milliseconds)
+        if serial < 1:
+            return (dt.datetime(2000, 1, 1) + dt.timedelta(milliseconds=milliseconds % 86_400_000)).time()
+        epoch = _EPOCH_1904 if date1904 else _EPOCH_1900 if serial >= 60 else _EPOCH_1900_EARLY
+        moment = epoch + dt.timedelta(milliseconds=milliseconds)
+    except (OverflowError, ValueError):  # no date or duration that far out: the number as it is
         return serial
-    moment = (_EPOCH_1904 if date1904 else _EPOCH_1900) + dt.timedelta(days=serial)
-    moment = moment.replace(microsecond=0) if moment.microsecond < 500_000 else \
-        (moment + dt.timedelta(seconds=1)).replace(microsecond=0)
-    if kind == "time" and 0 <= serial < 1:
-        return moment.time()
-    if kind == "date" and serial == int(serial):
-        return moment.date()
-    return moment
+    return moment.date() if serial == int(serial) else moment
 
 
 def _chunks(data: bytes, size: int = 1 << 16) -> Iterator[bytes]:

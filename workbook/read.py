@@ -111,8 +111,8 @@ class _Reader:
             if data is None:
                 raise ContainerProblem("file-corrupt", f"{sheet}: no sheet part")
             try:
-                if self.calamine_ok and calamine_can_read(data):
-                    rows = self.calamine().get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+                rows = self._calamine_rows(sheet, data)
+                if rows is not None:
                     self.grids[sheet] = SheetValues.from_rows(rows)
                 else:
                     self.grids[sheet] = parse_sheet(data, self.strings(), self.styles(), self.band(sheet),
@@ -123,6 +123,18 @@ class _Reader:
                 raise ContainerProblem("file-corrupt", f"{sheet}: {error}") from None
             self.known.setdefault(sheet, set())
         return self.grids[sheet]
+
+    def _calamine_rows(self, sheet: str, data: bytes) -> list[list[Any]] | None:
+        """The sheet's rows from calamine, or None where our own parser is to read it: the sheet is
+        not provably safe for calamine, or calamine fails on a value (a duration format on 1e300
+        raises OverflowError in its conversion), which our parser reads as the number it is."""
+        if not (self.calamine_ok and calamine_can_read(data)):
+            return None
+        book = self.calamine()
+        try:
+            return book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+        except (OverflowError, ValueError, TypeError):
+            return None
 
     def calamine(self) -> Any:
         if self.book is None:

@@ -1,8 +1,11 @@
-"""The .xlsx file as a container: what kind of file it is, whether it is safe to open, and the
-parts a form reader needs that value readers do not give (defined names, tables, formulas).
+"""The .xlsx file as a container: whether it is a regular file, what kind of file it is, whether
+it is safe to open, its parts (each inflated at most once) and what a form reader needs that value
+readers do not give (defined names, tables, document properties).
 
-Everything here is read with ``zipfile`` and ``defusedxml`` before any spreadsheet library
-touches the file, so a hostile or broken file is refused with a reason instead of a traceback.
+Everything here is read with ``zipfile`` and the C XML parser (``defusedxml`` where a part is not
+plain UTF-8; a DOCTYPE anywhere is refused) before any spreadsheet library touches the file, so a
+hostile or broken file is refused with a reason instead of a traceback. The cell values are
+:mod:`workbook.cells`'s.
 """
 
 from __future__ import annotations

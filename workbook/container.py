@@ -177,7 +177,7 @@ def _open_regular(path: Path):  # noqa: ANN202 - a binary file object
         kind = ("folder" if stat.S_ISDIR(mode) else "fifo" if stat.S_ISFIFO(mode) else "socket"
                 if stat.S_ISSOCK(mode) else "device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "other")
         raise ContainerProblem("file-not-regular", kind)
-    if hasattr(os, "set_blocking"):
+    if getattr(os, "O_NONBLOCK", 0):  # POSIX: reads of the regular file block as usual again
         os.set_blocking(fd, True)
     return os.fdopen(fd, "rb")
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import importlib.util
 import shutil
 import subprocess
 import zipfile
@@ -40,6 +39,7 @@ from workbook.report import (
     render_report,
     split_blocks,
 )
+from workbook.report_template import build_template
 
 FORM = load_form("ehn-offentlig", "2020.1")
 NBSP = "\u00a0"
@@ -164,16 +164,8 @@ def test_template_variables_are_exactly_the_context() -> None:
     assert set(context) <= undeclared, f"the context gives what the template ignores: {set(context) - undeclared}"
 
 
-def _build_script() -> Any:
-    spec = importlib.util.spec_from_file_location("build_report_template",
-                                                  ROOT / "scripts" / "build_report_template.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_build_script_makes_a_template_that_renders(tmp_path: Path) -> None:
-    built = _build_script().build_template(tmp_path / "report.docx")
+    built = build_template(tmp_path / "report.docx")
     committed = DocxTemplate(str(DEFAULT_TEMPLATE)).get_undeclared_template_variables(jinja_env())
     assert DocxTemplate(str(built)).get_undeclared_template_variables(jinja_env()) == committed
     out = render(tmp_path, full_document(), template=built)

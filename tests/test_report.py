@@ -27,7 +27,7 @@ from lxml import etree
 
 from workbook.errors import PdfError
 from workbook.form import Field, Form, load_form
-from workbook.pdf import convert_to_pdf, find_soffice
+from workbook.pdf import convert, convert_to_pdf, find_soffice
 from workbook.report import (
     DEFAULT_TEMPLATE,
     TemplateShapeError,
@@ -349,6 +349,24 @@ def test_failed_conversion_is_an_error_not_a_missing_file(tmp_path: Path) -> Non
     with pytest.raises(PdfError, match="broken.docx"):
         convert_to_pdf(broken, tmp_path / "pdf")
     assert not (tmp_path / "pdf" / "broken.pdf").exists()
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_converts_many_files_in_one_run_and_names_the_one_it_could_not(tmp_path: Path) -> None:
+    if find_soffice() is None:
+        pytest.skip("LibreOffice (soffice) is not installed")
+    first = render_report(full_document(), tmp_path / "first.docx")
+    second = render_report(full_document(agency=True), tmp_path / "second.docx")
+    pdfs = convert([first, second], tmp_path / "pdf", "pdf")
+    assert pdfs == [tmp_path / "pdf" / "first.pdf", tmp_path / "pdf" / "second.pdf"]
+    assert all(pdf.read_bytes()[:5] == b"%PDF-" for pdf in pdfs)
+    broken = tmp_path / "broken.docx"
+    broken.write_bytes(first.read_bytes()[:3000])
+    with pytest.raises(PdfError, match="broken.docx"):
+        convert([first, broken], tmp_path / "again", "pdf")
+    with pytest.raises(ValueError, match="overwrite"):
+        convert([first], tmp_path, "docx")
+    assert first.read_bytes()[:2] == b"PK"
 
 
 # --- (g) consolidated reports ------------------------------------------------------------------------

@@ -5,11 +5,12 @@
 Two sizes of agency: `--size agency` (default) trims the documents of benchmarks/corpus.py (made
 from the form) to what one agency of a member reports (each table to at most a quarter of the
 rows the workbook is pre-sized with: up to 7 requirement rows, up to 3 deviations and 3 measures,
-texts of 1-2 paragraphs: about 11 table rows per agency); `--size full` keeps them as large as a
-whole member's report (each table up to its pre-sized rows, texts of 1-6 paragraphs). The documents count as already read and validated: what is timed is
-what `workbook consolidate` and `workbook report` do after reading (combining, writing the
-consolidated workbook, rendering the Word report with an appendix per agency). Reading and
-validating the same workbooks is bench_validate.py's figure. Target: under 5 s together.
+texts of 1-2 paragraphs: about 10 table rows per agency); `--size full` keeps them as large as a
+whole member's report (each table up to its pre-sized rows, texts of 1-6 paragraphs). The
+documents count as already read and validated: what is timed is what `workbook consolidate` and
+`workbook report` do after reading (combining, writing the consolidated workbook, rendering the
+Word report with an appendix per agency). Reading and validating the same workbooks is
+bench_validate.py's figure. Target: under 5 s together.
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ samples: venv
 	$(BIN)/python scripts/make_samples.py
 
 template: venv
-	$(BIN)/python scripts/build_report_template.py
+	$(BIN)/python -m workbook.report_template
 
 bench: venv
 	$(BIN)/python benchmarks/bench_validate.py

@@ -2,14 +2,15 @@
 
     python benchmarks/bench_consolidate.py [--n 1000] [--seed 7] [--profile]
 
-Two sizes of agency: `--size agency` (default) trims the documents of bench_validate.py to what
-one agency of a member reports (2-12 requirement rows, up to 3 deviations and 3 measures, texts of
-1-2 paragraphs: about 14 table rows per agency, as in the engineering notes' measurement);
-`--size full` keeps them as large as a whole member's report (5-30 requirement rows, texts of
-1-6 paragraphs). The documents count as already read and validated: what is timed is
-what `workbook consolidate` and `workbook report` do after reading (combining, writing the
-consolidated workbook, rendering the Word report with an appendix per agency). Reading and
-validating the same workbooks is bench_validate.py's figure. Target: under 5 s together.
+Two sizes of agency: `--size agency` (default) trims the documents of benchmarks/corpus.py (made
+from the form) to what one agency of a member reports (each table to at most a quarter of the
+rows the workbook is pre-sized with: up to 7 requirement rows, up to 3 deviations and 3 measures,
+texts of 1-2 paragraphs: about 10 table rows per agency); `--size full` keeps them as large as a
+whole member's report (each table up to its pre-sized rows, texts of 1-6 paragraphs). The
+documents count as already read and validated: what is timed is what `workbook consolidate` and
+`workbook report` do after reading (combining, writing the consolidated workbook, rendering the
+Word report with an appendix per agency). Reading and validating the same workbooks is
+bench_validate.py's figure. Target: under 5 s together.
 """
 
 from __future__ import annotations
@@ -27,25 +28,31 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-from bench_validate import make_document, machine  # noqa: E402
+from corpus import FORM, keep_cross_rules, make_document, rules_of  # noqa: E402
+from measure import machine  # noqa: E402
 
 from workbook.consolidate import combine, write_consolidated  # noqa: E402
+from workbook.form import Form, load_form  # noqa: E402
 from workbook.report import render_report  # noqa: E402
 from workbook.validate import FileResult  # noqa: E402
 
 
-TABLE_LIMITS = {"requirements": (2, 12), "deviations": (0, 3), "awareness_measures": (0, 3),
-                "goals_reporting_year": (0, 2), "goals_next_year": (0, 2)}
+#: An agency reports at most this share of the rows each table is pre-sized with.
+AGENCY_ROWS_SHARE = 0.25
 
 
-def agency_sized(document: dict, rng: random.Random) -> dict:
+def tables(form: Form) -> list[str]:
+    return [field.key for field in form.questions() if field.is_table]
+
+
+def agency_sized(document: dict, rng: random.Random, form: Form) -> dict:
     """Cut a whole member's answers down to one agency's."""
     data = document["data"]
-    for key, (low, high) in TABLE_LIMITS.items():
-        data[key] = data[key][: rng.randint(low, high)]
-    data["deviations_found"] = bool(data["deviations"])
-    data["awareness_done"] = bool(data["awareness_measures"])
-    data["requirements_in_all"] = data["requirements_in_all"] and len(data["requirements"]) >= 5
+    for field in form.questions():
+        if field.is_table:
+            low = rules_of(form, field).get("minlength", 0)
+            data[field.key] = data[field.key][: rng.randint(low, max(low, int(field.rows * AGENCY_ROWS_SHARE)))]
+    keep_cross_rules(form, document)
     for key, value in data.items():
         if isinstance(value, str) and "\n\n" in value:
             data[key] = "\n\n".join(value.split("\n\n")[: rng.randint(1, 2)])
@@ -55,11 +62,12 @@ def agency_sized(document: dict, rng: random.Random) -> dict:
 def results(n: int, seed: int, size: str = "agency") -> tuple[FileResult, list[FileResult]]:
     made = []
     rng = random.Random(seed)
+    form = load_form(*FORM)
     for index in range(n + 1):
-        document, _ = make_document(index, seed)
+        document, _ = make_document(index, seed, form)
         if size == "agency" and index > 0:
-            document = agency_sized(document, rng)
-        metadata = {k: document[k] for k in ("form_id", "form_version", "reporting_year", "agency")}
+            document = agency_sized(document, rng, form)
+        metadata = {f.key: document[f.key] for f in form.metadata if f.key in document}
         made.append(FileResult(file=f"agency-{index}.xlsx", problems=[], metadata=metadata, document=document))
     member, agencies = made[0], made[1:]
     return member, agencies
@@ -74,8 +82,7 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="print where the time goes")
     args = parser.parse_args()
     member, agencies = results(args.n, args.seed, args.size)
-    rows = sum(len(a.document["data"][k]) for a in agencies for k in  # type: ignore[index]
-               ("requirements", "deviations", "awareness_measures", "goals_reporting_year", "goals_next_year"))
+    rows = sum(len(a.document["data"][k]) for a in agencies for k in tables(load_form(*FORM)))  # type: ignore[index]
     profiler = cProfile.Profile() if args.profile else None
     with tempfile.TemporaryDirectory() as tmp:
         if profiler:

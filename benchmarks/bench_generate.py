@@ -12,8 +12,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from measure import timed
 
 
 def main() -> None:
@@ -24,10 +25,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         target = Path(tmp) / "form.xlsx"
         for _ in range(args.runs):
-            start = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "workbook", "generate", "-o", str(target)], check=True,
-                           capture_output=True)
-            times.append(time.perf_counter() - start)
+            seconds, _ = timed(subprocess.run, [sys.executable, "-m", "workbook", "generate", "-o", str(target)],
+                               check=True, capture_output=True)
+            times.append(seconds)
     print(f"generate one blank form, whole process, {args.runs} runs: median {statistics.median(times):.3f} s, "
           f"best {min(times):.3f} s, worst {max(times):.3f} s")
 

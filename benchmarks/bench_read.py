@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import shutil
 import tempfile
-import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+
+from measure import machine, timed
 
 HERE = Path(__file__).resolve().parent
 SAMPLE = HERE.parent / "samples" / "oslo-kommune-2020.xlsx"
@@ -33,19 +33,20 @@ def calamine_values(path: str) -> int:
     return cells
 
 
-def run_calamine(files: list[str], jobs: int) -> float:
-    started = time.perf_counter()
+def _calamine_all(files: list[str], jobs: int) -> None:
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         list(pool.map(calamine_values, files, chunksize=64))
-    return time.perf_counter() - started
+
+
+def run_calamine(files: list[str], jobs: int) -> float:
+    return timed(_calamine_all, files, jobs)[0]
 
 
 def run_validate(files: list[str], jobs: int) -> tuple[float, int]:
     from workbook.validate import validate_paths
 
-    started = time.perf_counter()
-    results = validate_paths(files, jobs=jobs)
-    return time.perf_counter() - started, sum(r.valid for r in results)
+    seconds, results = timed(validate_paths, files, jobs=jobs)
+    return seconds, sum(r.valid for r in results)
 
 
 def main() -> None:
@@ -61,8 +62,9 @@ def main() -> None:
             target = folder / f"oslo-{i:05d}.xlsx"
             shutil.copyfile(SAMPLE, target)
             files.append(str(target))
-        print(f"{platform.platform()}, {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-              f"Python {platform.python_version()}; {args.n} copies of {SAMPLE.name}, jobs={args.jobs}")
+        about = dict(machine())
+        print(f"{about['platform']}, {about['cpu']}, {about['cores (os.cpu_count)']} cores, "
+              f"Python {about['python']}; {args.n} copies of {SAMPLE.name}, jobs={args.jobs}")
         calamine, ours = [], []
         for _ in range(args.repeat):
             calamine.append(run_calamine(files, args.jobs))

@@ -3,8 +3,9 @@
     python benchmarks/bench_validate.py [--n 1000] [--plain-n 100] [--jobs 2] [--workdir DIR] [--keep]
                                         [--seed 2020] [--profile] [--profile-n 200]
 
-Builds N filled workbooks (cached in a work folder, reused on the next run), then measures, each in a
-fresh Python process so that peak memory figures are its own:
+Builds N filled workbooks from documents made from the form (benchmarks/corpus.py; cached in a work
+folder, reused on the next run), then measures, each in a fresh Python process so that peak memory
+figures are its own (benchmarks/measure.py):
 
 * ``validate_paths(files, jobs=J)`` on N files and on N/4 files (does memory grow with N?),
 * ``validate_paths(files, jobs=1)`` on N/4 files (what the second core buys),
@@ -23,9 +24,7 @@ import functools
 import io
 import json
 import os
-import platform
 import pstats
-import random
 import shutil
 import subprocess
 import sys
@@ -35,152 +34,22 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-try:
-    import resource  # not on Windows
-except ImportError:  # pragma: no cover - Windows
-    resource = None  # type: ignore[assignment]
+from corpus import FORM, make_document
+from measure import (
+    busy_cores,
+    cores_used,
+    cpu_seconds,
+    cpu_ticks,
+    finish_memory,
+    machine,
+    mib,
+    print_table,
+    start_memory,
+    timed,
+)
 
 HERE = Path(__file__).resolve()
-FORM = ("ehn-offentlig", "2020.1")
-GENERATOR_VERSION = 1  # bump when the generated documents change, so old caches are not reused
-
-# --- realistic documents ------------------------------------------------------------------------
-WORDS = (
-    "leverandør leverandører anskaffelse anskaffelser kontrakt kontraktsvilkår oppfølging risiko "
-    "risikovurdering arbeidsforhold menneskerettigheter etisk handel sosiale krav revisjon egenrapportering "
-    "dialog produksjonssted leverandørkjede innkjøp rammeavtale kompetanseheving opplæring virksomheten "
-    "kommunen etaten rutiner systemer aktsomhetsvurderinger tekstiler arbeidsklær IKT-utstyr medisinsk "
-    "forbruksmateriell mat drikke bygg anlegg naturstein stål fairtrade samarbeid nettverk rapportering "
-    "ledelsen strategi plan årsplan tiltak status gjennomført videreføres pågående høy lav middels og i på "
-    "for med til av som er det de en et å ble har vil kan skal også blant annet gjennom samt"
-).split()
-AGENCY_WORDS = ("Bymiljøetaten Helseetaten Kulturetaten Skoleetaten Utdanningsetaten Vann- og avløpsetaten "
-                "Eiendomsetaten Sykehjemsetaten Velferdsetaten Renovasjonsetaten Brann- og redningsetaten").split()
-PLACES = ("Fjordvik", "Nordby", "Sørvik", "Østmark", "Vestbyen", "Havnes", "Lia", "Dalen")
-FIRST = ("Kari", "Ola", "Stine", "Gunnar", "Ingrid", "Per", "Aisha", "Jonas", "Marte", "Ali", "Nora", "Emil")
-LAST = ("Foss", "Hansen", "Johansen", "Berg", "Dahl", "Haugen", "Bakke", "Lie", "Moen", "Strand")
-
-
-def _sentence(rng: random.Random, low: int = 6, high: int = 22) -> str:
-    words = [rng.choice(WORDS) for _ in range(rng.randint(low, high))]
-    return words[0].capitalize() + " " + " ".join(words[1:]) + "."
-
-
-def _paragraph(rng: random.Random, sentences: tuple[int, int] = (2, 6)) -> str:
-    return " ".join(_sentence(rng) for _ in range(rng.randint(*sentences)))
-
-
-def long_text(rng: random.Random) -> str:
-    """1-6 paragraphs separated by blank lines; some paragraphs are bullet lists."""
-    parts = []
-    for _ in range(rng.randint(1, 6)):
-        if rng.random() < 0.25:
-            parts.append("\n".join("- " + _sentence(rng, 2, 10)[:-1] for _ in range(rng.randint(2, 7))))
-        else:
-            parts.append(_paragraph(rng))
-    return "\n\n".join(parts)
-
-
-def short_text(rng: random.Random, low: int = 2, high: int = 8, limit: int = 200) -> str:
-    return _sentence(rng, low, high)[:-1][:limit]
-
-
-def make_document(index: int, seed: int) -> tuple[dict[str, Any], bool]:
-    """One submission as the JSON format has it; ``True`` if it carries deliberate mistakes."""
-    rng = random.Random(f"{seed}:{index}")
-    year = 2020
-    agency = f"{rng.choice(AGENCY_WORDS)} {rng.choice(PLACES)} {index}"
-    total = rng.randint(10, 30_000) * 1_000_000
-    deviations = [{"type": long_text(rng) if rng.random() < 0.3 else _paragraph(rng, (1, 2)),
-                   "location": rng.choice(("Hos leverandører", "Produksjonssted", "Underleverandør", "Råvareledd")),
-                   "action": _paragraph(rng, (1, 3)), "status": rng.choice(("Pågående", "Lukket", _sentence(rng)))}
-                  for _ in range(rng.randint(0, 10))]
-    awareness = [{"type": short_text(rng, 2, 5), "purpose": _paragraph(rng, (1, 3)),
-                  "target_group": rng.choice(("Leverandører", "Innkjøpere", "Ledere", "Ansatte", "Innbyggere"))}
-                 for _ in range(rng.randint(0, 8))]
-    requirements = [{"procurement": short_text(rng, 2, 6, 1000),
-                     "agreement_type": rng.choice(("Rammeavtale", "Enkeltkontrakt", "Annet")),
-                     "supplier_count": rng.randint(1, 40),
-                     "as_qualification": rng.random() < 0.6, "at_award": rng.random() < 0.3,
-                     "as_contract_condition": rng.random() < 0.9}
-                    for _ in range(rng.randint(5, 30))]
-    name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
-    data: dict[str, Any] = {
-        "org_name": agency,
-        "employees": rng.randint(20, 60_000),
-        "total_purchases_nok": total,
-        "highlight_quote": _paragraph(rng, (1, 2))[:1000] if rng.random() < 0.7 else None,
-        "foreword_author": f"{rng.choice(FIRST)} {rng.choice(LAST)}",
-        "foreword_author_title": short_text(rng, 2, 6, 300),
-        "foreword_text": long_text(rng),
-        "procurement_count": rng.randint(len(requirements), 400),
-        "goods_covered": long_text(rng),
-        "supplier_count": rng.randint(1, 500) if rng.random() < 0.6 else None,
-        "covered_value_nok": rng.randint(1, total // 1_000_000) * 1_000_000 if rng.random() < 0.6 else None,
-        "contact_name": name,
-        "contact_title": short_text(rng, 2, 6, 300),
-        "contact_email": name.lower().replace(" ", ".") + "@" + rng.choice(PLACES).lower() + ".kommune.no",
-        "contact_phone": f"(+47) {rng.randint(40, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)}",
-        "membership_year": rng.randint(2000, year),
-        "goals_reporting_year": [{"goal": _paragraph(rng, (1, 3)), "status": rng.choice(
-            ("Gjennomført.", "Videreføres.", _paragraph(rng, (1, 2))))} for _ in range(rng.randint(3, 10))],
-        "goals_next_year": [{"goal": _paragraph(rng, (1, 3)), "deadline": rng.choice(("Q1", "Q2", "Q3", "Q4", None))}
-                            for _ in range(rng.randint(3, 10))],
-        "anchoring_strategy": long_text(rng),
-        "anchoring_plan": long_text(rng),
-        "anchoring_reporting": long_text(rng),
-        "anchoring_responsible": long_text(rng),
-        "anchoring_others": long_text(rng),
-        "training_done": long_text(rng),
-        "training_needs": long_text(rng),
-        "risk_assessment": long_text(rng),
-        "requirements_in_all": rng.random() < 0.3,
-        "requirements": requirements,
-        "requirement_templates": rng.sample(["Etisk handel Norge", "DFØ (tidligere Difi)", "Egen mal", "Annen mal"],
-                                            rng.randint(1, 3)),
-        "requirement_templates_note": long_text(rng) if rng.random() < 0.5 else None,
-        "followup_products": long_text(rng),
-        "followup_activities": long_text(rng),
-        "followup_supplier_count": rng.randint(0, 100) if rng.random() < 0.7 else None,
-        "followup_supplier_note": _paragraph(rng) if rng.random() < 0.5 else None,
-        "deviations_found": bool(deviations),
-        "deviations": deviations,
-        "experiences": long_text(rng),
-        "awareness_done": bool(awareness),
-        "awareness_measures": awareness,
-        "communication_internal": long_text(rng),
-        "communication_external": long_text(rng),
-    }
-    faulty = rng.random() < 0.10
-    if faulty:
-        for _ in range(rng.randint(1, 3)):
-            _mistake(rng, data)
-    return {"form_id": FORM[0], "form_version": FORM[1], "reporting_year": year, "agency": agency,
-            "data": data}, faulty
-
-
-def _mistake(rng: random.Random, data: dict[str, Any]) -> None:
-    kind = rng.randrange(8)
-    if kind == 0:
-        data["employees"] = "ca. " + str(rng.randint(20, 900)) + " ansatte"  # text in a number cell
-    elif kind == 1:
-        data[rng.choice(("contact_name", "goods_covered", "experiences", "risk_assessment"))] = None  # missing
-    elif kind == 2:
-        row = rng.choice(data["requirements"])
-        row["supplier_count"] = rng.choice(("mange", "tre", "2-3"))  # text in a table's number column
-    elif kind == 3:
-        data["contact_email"] = data["contact_email"].replace("@", " hos ")  # not an e-mail address
-    elif kind == 4:
-        data["membership_year"] = 2024  # after the reporting year
-    elif kind == 5:
-        data["deviations_found"] = True  # yes, but no rows
-        data["deviations"] = []
-    elif kind == 6:
-        row = rng.choice(data["requirements"])
-        row["agreement_type"] = "Avtale"  # not one of the choices
-    else:
-        row = rng.choice(data["goals_reporting_year"])
-        row["status"] = None  # a required column left empty
+GENERATOR_VERSION = 2  # bump when the generated documents change, so old caches are not reused
 
 
 # --- the work folder of generated workbooks -----------------------------------------------------
@@ -216,95 +85,6 @@ def prepare(folder: Path, n: int, seed: int, jobs: int) -> tuple[list[Path], flo
     return files, seconds, faulty, False
 
 
-# --- memory -------------------------------------------------------------------------------------
-def _maxrss_mib(who: int) -> float | None:
-    if resource is None:
-        return None
-    value = resource.getrusage(who).ru_maxrss
-    return value / (1024 * 1024) if sys.platform == "darwin" else value / 1024  # bytes on macOS, KiB on Linux
-
-
-class _PsutilSampler:
-    """Where ``resource`` is missing (Windows): sample this process and its children with psutil."""
-
-    def __init__(self) -> None:
-        import threading
-
-        import psutil
-
-        self.me = psutil.Process()
-        self.parent = 0
-        self.children = 0
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        while not self.stop.wait(0.05):
-            try:
-                self.parent = max(self.parent, self.me.memory_info().rss)
-                for child in self.me.children(recursive=True):
-                    self.children = max(self.children, child.memory_info().rss)
-            except Exception:  # a child that just exited
-                pass
-
-    def finish(self) -> tuple[float, float]:
-        self.stop.set()
-        self.thread.join()
-        peak = getattr(self.me.memory_info(), "peak_wset", self.parent)
-        return max(peak, self.parent) / 2**20, self.children / 2**20
-
-
-def _start_memory() -> Any:
-    if resource is not None:
-        return None
-    try:
-        return _PsutilSampler()
-    except ImportError:
-        return None
-
-
-def _finish_memory(sampler: Any) -> tuple[float | None, float | None]:
-    if resource is not None:
-        return _maxrss_mib(resource.RUSAGE_SELF), _maxrss_mib(resource.RUSAGE_CHILDREN)
-    if sampler is not None:
-        return sampler.finish()
-    return None, None
-
-
-def _cpu_ticks() -> tuple[int, int] | None:
-    """All and idle CPU ticks of the machine so far (Linux: /proc/stat), else None."""
-    try:
-        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-        return sum(fields), fields[3] + fields[4]  # idle + iowait
-    except (OSError, ValueError, IndexError):
-        return None
-
-
-def _cores_used(since: tuple[int, int] | None) -> float | None:
-    """How many cores the whole machine kept busy since ``since`` (a :func:`_cpu_ticks`)."""
-    now = _cpu_ticks()
-    if since is None or now is None:
-        return None
-    return (os.cpu_count() or 1) * (1 - (now[1] - since[1]) / max(1, now[0] - since[0]))
-
-
-def _busy_cores(seconds: float = 1.0) -> float | None:
-    """How many cores other processes keep busy while this one sleeps, else None."""
-    start = _cpu_ticks()
-    time.sleep(seconds)
-    return _cores_used(start)
-
-
-def _cpu_seconds() -> float:
-    """CPU time (user + system) of this process and its finished children."""
-    if resource is None:
-        times = os.times()
-        return times.user + times.system + times.children_user + times.children_system
-    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
-
-
 # --- measurements (each run in its own process: `--_measure KIND`) --------------------------------
 def measure_ours(files: list[str], jobs: int) -> dict[str, Any]:
     import multiprocessing
@@ -317,13 +97,11 @@ def measure_ours(files: list[str], jobs: int) -> dict[str, Any]:
     # same code and the same work; only the start differs, once per worker).
     workbook.workers._context = lambda: multiprocessing.get_context("fork")
 
-    sampler = _start_memory()
-    cpu, ticks = _cpu_seconds(), _cpu_ticks()
-    start = time.perf_counter()
-    results = validate_paths(files, jobs=jobs)
-    seconds = time.perf_counter() - start
-    cpu, machine = _cpu_seconds() - cpu, _cores_used(ticks)
-    parent, workers = _finish_memory(sampler)
+    sampler = start_memory()
+    cpu, ticks = cpu_seconds(), cpu_ticks()
+    seconds, results = timed(validate_paths, files, jobs=jobs)
+    cpu, machine = cpu_seconds() - cpu, cores_used(ticks)
+    parent, workers = finish_memory(sampler)
     return {"seconds": seconds, "cpu": cpu, "others": None if machine is None else max(0.0, machine - cpu / seconds), "files": len(results), "valid": sum(r.valid for r in results),
             "problems": sum(len(r.problems) for r in results), "internal": sum(
                 any(p.code == "internal-error" for p in r.problems) for r in results),
@@ -352,7 +130,7 @@ def plain_read(path: str, form: Any, by_label: dict[str, dict[str, str]]) -> dic
     wb = openpyxl.load_workbook(path, data_only=False)
     tables = {name: (ws, ws.tables[name]) for ws in wb.worksheets for name in ws.tables}
     doc: dict[str, Any] = {}
-    for key in ("form_id", "form_version", "reporting_year", "agency"):
+    for key in (f.key for f in form.metadata if f.key in wb.defined_names):
         for sheet, coord in wb.defined_names[key].destinations:
             doc[key] = _plain_value(wb[sheet][coord.replace("$", "")].value)
     for field in form.questions():
@@ -390,10 +168,10 @@ def measure_plain(files: list[str]) -> dict[str, Any]:
     form = load_form(*FORM)
     schema = form.schema
     by_label = {f.key: {c.label: c.key for c in f.columns} for f in form.questions() if f.is_table}
-    sampler = _start_memory()
+    sampler = start_memory()
     read_s = check_s = 0.0
     valid = errors = 0
-    cpu, ticks = _cpu_seconds(), _cpu_ticks()
+    cpu, ticks = cpu_seconds(), cpu_ticks()
     start = time.perf_counter()
     for path in files:
         t0 = time.perf_counter()
@@ -407,8 +185,8 @@ def measure_plain(files: list[str]) -> dict[str, Any]:
         valid += ok
         errors += len(validator.errors)
     seconds = time.perf_counter() - start
-    cpu, machine = _cpu_seconds() - cpu, _cores_used(ticks)
-    parent, _ = _finish_memory(sampler)
+    cpu, machine = cpu_seconds() - cpu, cores_used(ticks)
+    parent, _ = finish_memory(sampler)
     return {"seconds": seconds, "cpu": cpu, "others": None if machine is None else max(0.0, machine - cpu / seconds),
             "files": len(files), "valid": valid, "problems": errors,
             "read_seconds": read_s, "check_seconds": check_s, "parent_mib": parent, "workers_mib": None}
@@ -421,7 +199,7 @@ def best_of(repeat: int, wait_quiet: float, kind: str, files: list[Path], jobs: 
     for _ in range(max(1, repeat)):
         waited = 0.0
         while wait_quiet > waited:
-            busy = _busy_cores(0.5)
+            busy = busy_cores(0.5)
             if busy is None or busy < 0.2:
                 break
             waited += 0.5
@@ -468,49 +246,13 @@ def profile(files: list[Path]) -> None:
         print(f"\n### top 15 by {order}\n" + text[text.index("   ncalls"):].rstrip())
 
 
-# --- the machine ------------------------------------------------------------------------------
-def machine() -> list[tuple[str, str]]:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    ram = "n/a"
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                ram = f"{int(line.split()[1]) / 2**20:.1f} GiB"
-                break
-    except OSError:
-        pass
-    from importlib.metadata import version
-
-    return [("platform", platform.platform()), ("cpu", cpu), ("cores (os.cpu_count)", str(os.cpu_count())),
-            ("RAM", ram), ("python", platform.python_version()),
-            ("libraries", ", ".join(f"{name} {version(name)}" for name in
-                                             ("python-calamine", "openpyxl", "Cerberus", "XlsxWriter")))]
-
-
-def _mib(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.0f} MiB"
-
-
 def row(name: str, m: dict[str, Any], extrapolate_to: int | None = None) -> list[str]:
     per = m["seconds"] / m["files"]
     total = f"{m['seconds']:.2f} s" + (f" (~{per * extrapolate_to:.0f} s for {extrapolate_to})"
                                       if extrapolate_to else "")
     return [name, str(m["files"]), total, f"{1000 * per:.1f}", f"{1000 * m['cpu'] / m['files']:.1f}", f"{1 / per:.0f}",
-            _mib(m["parent_mib"]), _mib(m["workers_mib"]), f"{m['valid']}/{m['files']}",
+            mib(m["parent_mib"]), mib(m["workers_mib"]), f"{m['valid']}/{m['files']}",
             "n/a" if m["others"] is None else f"{m['others']:.1f}"]
-
-
-def print_table(headers: list[str], rows: list[list[str]]) -> None:
-    widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
-    for r in [headers, ["-" * w for w in widths], *rows]:
-        print("| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |")
 
 
 def main() -> None:
@@ -550,7 +292,7 @@ def main() -> None:
     print_table(["machine", ""], [list(item) for item in machine()])
     print()
 
-    busy = _busy_cores()
+    busy = busy_cores()
     if busy is not None and busy > 0.3:
         print(f"WARNING: other processes keep {busy:.1f} of {os.cpu_count()} cores busy: wall times suffer "
               "(the CPU column less so). Rerun on a quiet machine for figures to publish.\n")

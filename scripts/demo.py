@@ -12,12 +12,14 @@ Outputs go to the folder given (default: out/).
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from workbook.pdf import find_soffice  # noqa: E402
 
 
 def run(*args: str, ok: tuple[int, ...] = (0,)) -> None:
@@ -30,7 +32,7 @@ def run(*args: str, ok: tuple[int, ...] = (0,)) -> None:
 def main() -> None:
     out = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "out"
     out.mkdir(parents=True, exist_ok=True)
-    pdf = ["--pdf"] if shutil.which("soffice") or shutil.which("libreoffice") else []
+    pdf = ["--pdf"] if find_soffice() else []
     if not pdf:
         print("LibreOffice (soffice) is not installed: the reports are written as .docx only.")
     oslo = "samples/oslo-kommune-2020.xlsx"

@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from workbook.pdf import convert_to_pdf  # noqa: E402
+from workbook.pdf import convert, convert_to_pdf, find_soffice  # noqa: E402
 from workbook.report import render_report  # noqa: E402
 from workbook.validate import read_isolated  # noqa: E402
 
@@ -36,14 +36,12 @@ def page_png(pdf: Path, page: int, target: Path) -> Path:
 
 
 def main() -> None:
-    if shutil.which("soffice") is None or shutil.which("pdftoppm") is None:
+    if find_soffice() is None or shutil.which("pdftoppm") is None:
         sys.exit("needs LibreOffice (soffice) and pdftoppm (poppler-utils)")
     with tempfile.TemporaryDirectory() as work:
         folder = Path(work)
-        profile = (folder / "lo-profile").resolve().as_uri()
-        subprocess.run(["soffice", f"-env:UserInstallation={profile}", "--headless", "--norestore", "--convert-to",
-                        "pdf", "--outdir", str(folder), str(WORKBOOK)], check=True, capture_output=True, timeout=180)
-        page_png(folder / (WORKBOOK.stem + ".pdf"), PAGES["workbook-page.png"], DOCS / "workbook-page.png")
+        (printed,) = convert([WORKBOOK], folder, "pdf")
+        page_png(printed, PAGES["workbook-page.png"], DOCS / "workbook-page.png")
         sub = read_isolated(WORKBOOK)
         report = render_report(sub.document(), folder / "report.docx", form=sub.form)
         page_png(convert_to_pdf(report, folder), PAGES["report-page.png"], DOCS / "report-page.png")

@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from workbook.annotate import HEADER_ROW, annotate_file  # noqa: E402
 from workbook.messages import text  # noqa: E402
+from workbook.pdf import convert, find_soffice  # noqa: E402
 from workbook.validate import validate_file  # noqa: E402
 
 SAMPLE = ROOT / "samples" / "fjordvik" / "agency-teknisk-med-feil.xlsx"
@@ -71,15 +72,10 @@ def markdown(copy: Path) -> str:
 
 def picture(copy: Path, target: Path, work: Path) -> Path:
     """The first page of the copy as LibreOffice prints it (the list sheet), as a PNG."""
-    soffice, pdftoppm = shutil.which("soffice"), shutil.which("pdftoppm")
-    if soffice is None or pdftoppm is None:
+    pdftoppm = shutil.which("pdftoppm")
+    if find_soffice() is None or pdftoppm is None:
         sys.exit("--png needs LibreOffice (soffice) and pdftoppm (poppler-utils)")
-    profile = (work / "lo-profile").resolve().as_uri()
-    subprocess.run([soffice, f"-env:UserInstallation={profile}", "--headless", "--norestore", "--convert-to", "pdf",
-                    "--outdir", str(work / "pdf"), str(copy)], check=True, capture_output=True, timeout=180)
-    pdf = work / "pdf" / (copy.stem + ".pdf")
-    if not pdf.is_file():  # LibreOffice exits 0 even when it fails
-        sys.exit(f"LibreOffice wrote no PDF for {copy}")
+    (pdf,) = convert([copy], work / "pdf", "pdf")
     subprocess.run([pdftoppm, "-png", "-r", str(RESOLUTION), "-f", "1", "-l", "1", "-singlefile", str(pdf),
                     str(target.with_suffix(""))], check=True, timeout=60)
     return target

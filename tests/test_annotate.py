@@ -5,7 +5,6 @@ original, in openpyxl's hands and after LibreOffice has saved it."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,8 @@ import pytest
 from openpyxl.workbook.workbook import Workbook
 from typer.testing import CliRunner
 
+from editing import edit
+from office import libreoffice_roundtrip
 from workbook.annotate import COLOURS, annotate_file, target_path
 from workbook.cli import app
 from workbook.container import Container, open_container
@@ -284,8 +285,7 @@ def test_a_valid_workbook_gets_an_empty_list(tmp_path: Path) -> None:
     assert validate_file(copy).problems == []
 
 
-def test_annotating_a_marked_copy_again_starts_afresh(bad: dict[str, Any], edit: Callable[..., Path],
-                                                      tmp_path: Path) -> None:
+def test_annotating_a_marked_copy_again_starts_afresh(bad: dict[str, Any], tmp_path: Path) -> None:
     # The agency fixes the number of employees in the marked copy and sends it back.
     fixed = edit(bad["copy"], {("Om virksomheten", "B5"): 300}, tmp_path / "fixed.xlsx")
     result = validate_file(fixed)
@@ -303,7 +303,6 @@ def test_annotating_a_marked_copy_again_starts_afresh(bad: dict[str, Any], edit:
 
 # --- elsewhere -----------------------------------------------------------------------------------
 def test_libreoffice_opens_the_copy_and_it_still_validates(bad: dict[str, Any],
-                                                           libreoffice_roundtrip: Callable[..., Any],
                                                            tmp_path: Path) -> None:
     saved = libreoffice_roundtrip(bad["copy"], tmp_path)  # skips, saying why, without soffice
     assert saved.is_file()

@@ -17,6 +17,9 @@ import pytest
 from typer.testing import CliRunner
 
 import workbook.validate as validate_module
+from documents import filled_document, make_workbook
+from editing import cell_of, table_cell
+from office import libreoffice_roundtrip
 from workbook.cli import app
 from workbook.messages import text
 from workbook.validate import validate_file, validate_paths
@@ -73,7 +76,7 @@ def test_a_file_that_cannot_be_opened_is_reported_not_raised(tmp_path):
     assert found(result.problems) == [("file-unreadable", None, None)]
 
 
-def test_a_real_encrypted_workbook_is_password_protected(tmp_path, make_workbook):
+def test_a_real_encrypted_workbook_is_password_protected(tmp_path):
     ooxml = pytest.importorskip("msoffcrypto.format.ooxml", reason="msoffcrypto-tool (the test extra) is not installed")
     plain = make_workbook(tmp_path)
     target = tmp_path / "passord.xlsx"
@@ -83,7 +86,7 @@ def test_a_real_encrypted_workbook_is_password_protected(tmp_path, make_workbook
 
 
 @pytest.mark.libreoffice
-def test_a_real_old_xls_file_is_the_old_format(tmp_path, make_workbook, libreoffice_roundtrip):
+def test_a_real_old_xls_file_is_the_old_format(tmp_path):
     xls = libreoffice_roundtrip(make_workbook(tmp_path), tmp_path, fmt="xls")
     assert found(validate_file(xls).problems) == [("file-old-xls", None, None)]
 
@@ -101,7 +104,7 @@ def test_a_zip_bomb_is_refused_before_it_is_unpacked(broken_files, monkeypatch):
 
 # --- a form that was taken apart -----------------------------------------------------------------
 @pytest.fixture
-def good(tmp_path, make_workbook):
+def good(tmp_path):
     return make_workbook(tmp_path)
 
 
@@ -120,7 +123,7 @@ def test_a_deleted_section_sheet_is_reported_with_every_question_on_it(good, for
     assert result.readable and not result.valid
 
 
-def test_a_deleted_defined_name_is_a_missing_question(good, tmp_path, cell_of):
+def test_a_deleted_defined_name_is_a_missing_question(good, tmp_path):
     book = openpyxl.load_workbook(good)
     del book.defined_names["employees"]
     result = validate_file(_save(book, tmp_path / "uten-navn.xlsx"))
@@ -143,7 +146,7 @@ def test_a_deleted_table_is_a_missing_table_and_its_rows_are_not_dropped_silentl
     assert not result.valid
 
 
-def test_a_renamed_table_column_is_reported_and_its_values_not_dropped(good, tmp_path, table_cell):
+def test_a_renamed_table_column_is_reported_and_its_values_not_dropped(good, tmp_path):
     book = openpyxl.load_workbook(good)
     sheet_name, header = table_cell(good, "deviations", 0, "location")  # row 0: the header row
     sheet = book[sheet_name]
@@ -158,7 +161,7 @@ def test_a_renamed_table_column_is_reported_and_its_values_not_dropped(good, tmp
                                       ("stray-value", *table_cell(good, "deviations", 2, "location"))]
 
 
-def test_a_sheet_renamed_as_excel_does_still_reads(good, tmp_path, filled_document):
+def test_a_sheet_renamed_as_excel_does_still_reads(good, tmp_path):
     """Excel updates the defined names when a sheet is renamed: nothing is lost."""
     book = openpyxl.load_workbook(good)
     book["Om virksomheten"].title = "Virksomheten vår"
@@ -183,7 +186,7 @@ def test_a_sheet_renamed_without_its_names_is_reported(good, tmp_path, form):
 
 # --- a batch -------------------------------------------------------------------------------------
 @pytest.fixture
-def batch(tmp_path, broken_files, make_workbook):
+def batch(tmp_path, broken_files):
     """A folder with every broken file and one good workbook."""
     folder = tmp_path / "innsendt"
     folder.mkdir()

@@ -10,6 +10,9 @@ from pathlib import Path
 import pytest
 import python_calamine
 
+from documents import make_workbook
+from editing import cell_of, edit
+from office import libreoffice_roundtrip
 from workbook.cells import Band, calamine_can_read, parse_shared_strings, parse_sheet, parse_styles, unescape
 from workbook.container import open_container
 
@@ -42,7 +45,7 @@ def test_our_parser_reads_every_cell_of_the_samples_as_calamine(path):
         assert ours == theirs, sheet
 
 
-def test_and_so_after_a_libreoffice_save(tmp_path, libreoffice_roundtrip, make_workbook, edit, cell_of):
+def test_and_so_after_a_libreoffice_save(tmp_path):
     path = make_workbook(tmp_path)
     edit(path, {cell_of(path, "employees"): dt.datetime(2020, 3, 5), cell_of(path, "org_name"): "a_x0041_b  "})
     saved = libreoffice_roundtrip(path, tmp_path)
@@ -102,7 +105,7 @@ def test_dates_times_and_odd_numbers_read_as_calamine_reads_them(tmp_path):
     assert ours == theirs and len(theirs) == len(formats) * len(values) + 5 + 3
 
 
-def test_a_value_calamine_cannot_convert_is_read_by_our_parser(tmp_path, make_workbook):
+def test_a_value_calamine_cannot_convert_is_read_by_our_parser(tmp_path):
     """A duration format on 1e300 makes calamine raise OverflowError: the sheet is read our way."""
     from hostile import place_of, replace_cell, rewrite
     from workbook.validate import validate_file

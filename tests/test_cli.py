@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from editing import cell_of
 from workbook.cli import app
 from workbook.document import load_document
 from workbook.generate import generate
@@ -40,7 +41,7 @@ def warned(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return generate(tmp_path_factory.mktemp("warned") / "warned.xlsx", prefill=document)
 
 
-def test_warnings_pass_unless_strict(warned: Path, cell_of) -> None:  # noqa: ANN001
+def test_warnings_pass_unless_strict(warned: Path) -> None:  # noqa: ANN001
     runner = CliRunner()
     plain = runner.invoke(app, ["validate", str(warned), "--json"])
     assert plain.exit_code == 0

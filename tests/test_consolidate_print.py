@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import uuid
 import zipfile
 from datetime import datetime
 from pathlib import Path
@@ -20,6 +19,7 @@ from workbook.container import open_container
 from workbook.document import load_document
 from workbook.generate import generate
 from workbook.messages import text
+from workbook.pdf import convert, find_soffice
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples" / "json" / "fjordvik"
@@ -39,7 +39,7 @@ def consolidated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object
 @pytest.fixture(scope="module")
 def printed(consolidated: tuple[Path, object], tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The three sheets, printed to PDF by LibreOffice (the form's own sheets are left out)."""
-    soffice = shutil.which("soffice")
+    soffice = find_soffice()
     if soffice is None:
         pytest.skip("LibreOffice (soffice) is not installed: the sheets cannot be printed")
     folder = tmp_path_factory.mktemp("print")
@@ -48,11 +48,7 @@ def printed(consolidated: tuple[Path, object], tmp_path_factory: pytest.TempPath
         if ws.title not in SHEETS:
             book.remove(ws)
     book.save(folder / "ark.xlsx")
-    profile = (folder / f"lo-{uuid.uuid4().hex}").as_uri()
-    subprocess.run([soffice, f"-env:UserInstallation={profile}", "--headless", "--norestore", "--convert-to",
-                    "pdf", "--outdir", str(folder), str(folder / "ark.xlsx")], check=False, timeout=180,
-                   capture_output=True)
-    pdf = folder / "ark.pdf"
+    (pdf,) = convert([folder / "ark.xlsx"], folder, "pdf", soffice=soffice)
     assert pdf.is_file(), "LibreOffice wrote no PDF"
     return pdf
 

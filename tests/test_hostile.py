@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 import crashing
+from documents import make_workbook
 from hostile import CASES, build_corpus
 from workbook.messages import text
 from workbook.validate import validate_file, validate_paths
@@ -28,7 +29,7 @@ SMALL_FILE_EXTRA_MIB = 6
 
 
 @pytest.fixture(scope="module")
-def corpus(tmp_path_factory, make_workbook):
+def corpus(tmp_path_factory):
     folder = tmp_path_factory.mktemp("hostile")
     good = make_workbook(folder / "kilde", name="good.xlsx")
     cases = build_corpus(good, folder / "innsendt")
@@ -146,7 +147,7 @@ def test_a_fifo_on_the_command_line_is_refused_at_once(tmp_path):
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs or links here")
-def test_a_folder_names_what_is_not_a_regular_file(tmp_path, make_workbook):
+def test_a_folder_names_what_is_not_a_regular_file(tmp_path):
     folder = tmp_path / "innsendt"
     folder.mkdir()
     make_workbook(folder, name="god.xlsx")
@@ -187,7 +188,7 @@ def test_a_crashed_or_stopped_file_has_its_own_message():
         assert result.problems[0].message == text(f"problem.{code}", seconds=120)
 
 
-def test_a_script_whose_workers_cannot_start_is_told_so_and_no_file_is_blamed(tmp_path, make_workbook):
+def test_a_script_whose_workers_cannot_start_is_told_so_and_no_file_is_blamed(tmp_path):
     """Workers start as fresh processes that import the main script: one without the main guard
     re-runs itself in every worker, which must stop the run with one clear message."""
     make_workbook(tmp_path, name="god.xlsx")
@@ -199,7 +200,7 @@ def test_a_script_whose_workers_cannot_start_is_told_so_and_no_file_is_blamed(tm
     assert "WorkerStartError" in run.stderr and "file-crashed" not in run.stdout + run.stderr
 
 
-def test_feedback_copies_are_made_in_workers_and_only_when_they_are_still_the_form(tmp_path, make_workbook):
+def test_feedback_copies_are_made_in_workers_and_only_when_they_are_still_the_form(tmp_path):
     """A copy openpyxl cannot keep the form of (Strict Open XML) is not sent: said, not written;
     the other files' copies are made all the same."""
     from hostile import _far_value, _strict

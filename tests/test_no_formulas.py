@@ -14,6 +14,7 @@ from xml.etree import ElementTree
 import python_calamine
 import pytest
 
+from documents import filled_document
 from workbook.annotate import annotate_file
 from workbook.consolidate import consolidate, write_consolidated
 from workbook.csv_safe import neutralise, write_csv
@@ -77,13 +78,13 @@ def rename_sheet(path: Path, old: str, new: str, out: Path) -> Path:
     return out
 
 
-def test_the_prefilled_form_has_no_formula_whatever_the_text(tmp_path, filled_document):
+def test_the_prefilled_form_has_no_formula_whatever_the_text(tmp_path):
     path = generate(tmp_path / "form.xlsx", prefill=hostile_document(filled_document))
     assert formula_cells(path) == []
     assert set(HOSTILE) - {"\r=1+1"} <= all_strings(path)  # as typed (\r is read as a line break)
 
 
-def test_the_annotated_copy_has_no_formula_from_a_sheet_name_a_file_name_or_a_value(tmp_path, filled_document):
+def test_the_annotated_copy_has_no_formula_from_a_sheet_name_a_file_name_or_a_value(tmp_path):
     document = hostile_document(filled_document)
     document["data"]["employees"] = "=1+1"  # a problem whose value starts with =
     made = generate(tmp_path / "made.xlsx", prefill=document)
@@ -100,7 +101,7 @@ def test_the_annotated_copy_has_no_formula_from_a_sheet_name_a_file_name_or_a_va
     assert {p.code for p in validate_file(copy_).problems} == {p.code for p in problems}
 
 
-def test_the_consolidated_workbook_has_no_formula_from_agency_names_or_answers(tmp_path, filled_document):
+def test_the_consolidated_workbook_has_no_formula_from_agency_names_or_answers(tmp_path):
     for i in range(3):
         generate(tmp_path / f"agency{i}.xlsx", prefill=hostile_document(filled_document, i))
     member = generate(tmp_path / "member" / "member.xlsx", prefill=hostile_document(filled_document, 4))

@@ -10,6 +10,9 @@ import datetime as dt
 import openpyxl
 import pytest
 
+from documents import filled_document, make_workbook
+from editing import cell_of, edit, table_cell
+from office import libreoffice_edit, libreoffice_roundtrip
 from workbook.container import open_container
 from workbook.document import canonical
 from workbook.read import read_workbook
@@ -36,7 +39,7 @@ def structure(path):
 
 
 # --- values are found through names and tables ----------------------------------------------------
-def test_the_oslo_workbook_reads_back_as_the_document(tmp_path, make_workbook, filled_document, form):
+def test_the_oslo_workbook_reads_back_as_the_document(tmp_path, form):
     path = make_workbook(tmp_path)
     sub = read_workbook(path)
     assert sub.problems == []
@@ -48,7 +51,7 @@ def test_the_oslo_workbook_reads_back_as_the_document(tmp_path, make_workbook, f
     assert sub.place(("requirements", 1, "supplier_count"))[2] == 2  # the row number as the table shows it
 
 
-def test_a_field_is_read_where_its_defined_name_points(tmp_path, make_workbook, cell_of):
+def test_a_field_is_read_where_its_defined_name_points(tmp_path):
     path = make_workbook(tmp_path)
     sheet, old_cell = cell_of(path, "org_name")
     book = openpyxl.load_workbook(path)
@@ -62,7 +65,7 @@ def test_a_field_is_read_where_its_defined_name_points(tmp_path, make_workbook, 
     assert detailed(sub.problems) == [("stray-value", "warning", sheet, old_cell, None, None, None, "Oslo kommune")]
 
 
-def test_a_table_is_read_where_its_range_is(tmp_path, make_workbook, filled_document):
+def test_a_table_is_read_where_its_range_is(tmp_path):
     """A table whose range was moved down (as when rows are inserted above it) is read there."""
     path = make_workbook(tmp_path)
     book = openpyxl.load_workbook(path)
@@ -80,7 +83,7 @@ def test_a_table_is_read_where_its_range_is(tmp_path, make_workbook, filled_docu
 
 
 @pytest.fixture(scope="module")
-def inserted(tmp_path_factory, make_workbook, libreoffice_edit):
+def inserted(tmp_path_factory):
     """The Oslo workbook after an agency inserted rows in LibreOffice: above questions, inside a
     table (typing a new procurement into the new row), between two tables, above a table, and
     between two options of a choices question (a protected sheet lets rows be inserted, but not
@@ -123,7 +126,7 @@ def test_rows_inserted_in_libreoffice_move_the_names_and_tables(inserted):
 
 
 @pytest.mark.libreoffice
-def test_a_workbook_with_inserted_rows_reads_the_same(inserted, filled_document, form):
+def test_a_workbook_with_inserted_rows_reads_the_same(inserted, form):
     _, changed = inserted
     result = validate_file(changed, keep_document=True)
     assert result.problems == []
@@ -135,8 +138,7 @@ def test_a_workbook_with_inserted_rows_reads_the_same(inserted, filled_document,
 
 
 # --- what a person typed -------------------------------------------------------------------------
-def test_numbers_and_answers_are_read_as_people_type_them(tmp_path, make_workbook, edit, cell_of, table_cell,
-                                                          filled_document, form):
+def test_numbers_and_answers_are_read_as_people_type_them(tmp_path, form):
     path = make_workbook(tmp_path)
     edit(path, {
         cell_of(path, "employees"): "51 619",
@@ -167,7 +169,7 @@ def test_numbers_and_answers_are_read_as_people_type_them(tmp_path, make_workboo
 
 
 @pytest.fixture(scope="module")
-def mistyped(tmp_path_factory, make_workbook, edit, cell_of, table_cell):
+def mistyped(tmp_path_factory):
     """A workbook with the typing mistakes the reader must name, and the problems expected, in the
     form (code, sheet, cell, key, table row, column), sorted."""
     folder = tmp_path_factory.mktemp("mistyped")
@@ -231,7 +233,7 @@ def test_a_date_in_a_number_field_says_it_is_a_date(mistyped):
 
 
 @pytest.mark.libreoffice
-def test_a_formula_is_never_trusted_even_with_a_stored_result(mistyped, libreoffice_roundtrip, tmp_path):
+def test_a_formula_is_never_trusted_even_with_a_stored_result(mistyped, tmp_path):
     """LibreOffice calculates the formulas and stores their results (2006 is a valid year, 2 a valid
     count): they are still reported as formulas, and the rest reads the same as before."""
     path, expected = mistyped
@@ -241,7 +243,7 @@ def test_a_formula_is_never_trusted_even_with_a_stored_result(mistyped, libreoff
     assert sorted((p.code, p.sheet, p.cell, p.key, p.row, p.column) for p in validate_file(copy_).problems) == expected
 
 
-def test_a_row_holding_only_a_formula_is_a_row(tmp_path, make_workbook, edit, table_cell):
+def test_a_row_holding_only_a_formula_is_a_row(tmp_path):
     path = make_workbook(tmp_path)
     edit(path, {table_cell(path, "awareness_measures", 5, "purpose"): "=A1"})
     problems = validate_file(path).problems
@@ -254,7 +256,7 @@ def _row_cells(path, table_cell, key, row, columns):
     return [table_cell(path, key, row, column) for column in columns]
 
 
-def test_a_table_row_with_every_cell_empty_is_no_row(tmp_path, make_workbook, edit, table_cell, filled_document):
+def test_a_table_row_with_every_cell_empty_is_no_row(tmp_path):
     path = make_workbook(tmp_path)
     columns = ("procurement", "agreement_type", "supplier_count", *YESNO_COLUMNS)
     cleared = {cell: None for cell in _row_cells(path, table_cell, "requirements", 2, columns)}
@@ -267,7 +269,7 @@ def test_a_table_row_with_every_cell_empty_is_no_row(tmp_path, make_workbook, ed
 
 
 def test_a_row_with_some_cells_filled_is_a_row_and_its_required_cells_must_be_filled(
-        tmp_path, make_workbook, edit, table_cell):
+        tmp_path):
     path = make_workbook(tmp_path)
     edit(path, {
         table_cell(path, "goals_next_year", 9, "deadline"): "Q4",  # a deadline without its goal
@@ -283,7 +285,7 @@ def test_a_row_with_some_cells_filled_is_a_row_and_its_required_cells_must_be_fi
 
 
 # --- what is typed where it is not read -----------------------------------------------------------
-def test_values_typed_where_they_are_not_read_are_warnings(tmp_path, make_workbook, edit, cell_of, table_cell):
+def test_values_typed_where_they_are_not_read_are_warnings(tmp_path):
     path = make_workbook(tmp_path)
     names, tables = structure(path)
     requirements = tables["requirements"].area
@@ -307,7 +309,7 @@ def test_values_typed_where_they_are_not_read_are_warnings(tmp_path, make_workbo
     assert result.valid  # warnings do not make a workbook invalid
 
 
-def test_a_row_typed_under_the_last_table_of_a_sheet_is_below_the_table(tmp_path, make_workbook, edit):
+def test_a_row_typed_under_the_last_table_of_a_sheet_is_below_the_table(tmp_path):
     path = make_workbook(tmp_path)
     _, tables = structure(path)
     area = tables["awareness_measures"].area
@@ -320,8 +322,7 @@ def test_a_row_typed_under_the_last_table_of_a_sheet_is_below_the_table(tmp_path
 
 
 # --- metadata -------------------------------------------------------------------------------------
-def test_metadata_is_read_through_the_names_on_the_hidden_sheet(tmp_path, make_workbook, edit, cell_of,
-                                                                filled_document):
+def test_metadata_is_read_through_the_names_on_the_hidden_sheet(tmp_path):
     document = filled_document()
     document |= {"agency": "Bymiljøetaten"}
     path = make_workbook(tmp_path, document)
@@ -332,7 +333,7 @@ def test_metadata_is_read_through_the_names_on_the_hidden_sheet(tmp_path, make_w
     assert sub.saved_at is not None
 
 
-def test_metadata_falls_back_to_the_file_properties(tmp_path, make_workbook, edit, cell_of):
+def test_metadata_falls_back_to_the_file_properties(tmp_path):
     """An emptied metadata cell: the workbook's own custom properties still say which form it is."""
     path = make_workbook(tmp_path)
     edit(path, {cell_of(path, "form_version"): None, cell_of(path, "reporting_year"): None})
@@ -341,8 +342,7 @@ def test_metadata_falls_back_to_the_file_properties(tmp_path, make_workbook, edi
     assert sub.problems == []
 
 
-def test_an_error_value_in_an_answer_cell_is_said_not_read_as_empty(tmp_path, make_workbook, edit, cell_of,
-                                                                   table_cell):
+def test_an_error_value_in_an_answer_cell_is_said_not_read_as_empty(tmp_path):
     """#N/A, #REF! and the like (pasted from another workbook, or typed) are not an empty answer."""
     path = make_workbook(tmp_path)
     org_sheet, org_cell = cell_of(path, "org_name")
@@ -366,7 +366,7 @@ def test_an_error_value_in_an_answer_cell_is_said_not_read_as_empty(tmp_path, ma
     ]
 
 
-def test_a_reporting_year_that_is_not_a_number_is_said_so_at_its_cell(tmp_path, make_workbook, edit, cell_of):
+def test_a_reporting_year_that_is_not_a_number_is_said_so_at_its_cell(tmp_path):
     path = make_workbook(tmp_path)
     edit(path, {cell_of(path, "reporting_year"): "tjuetjue"})
     result = validate_file(path)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import importlib.util
 import shutil
 import subprocess
 import zipfile
@@ -28,7 +27,7 @@ from lxml import etree
 
 from workbook.errors import PdfError
 from workbook.form import Field, Form, load_form
-from workbook.pdf import convert_to_pdf, find_soffice
+from workbook.pdf import convert, convert_to_pdf, find_soffice
 from workbook.report import (
     DEFAULT_TEMPLATE,
     TemplateShapeError,
@@ -40,6 +39,7 @@ from workbook.report import (
     render_report,
     split_blocks,
 )
+from workbook.report_template import build_template
 
 FORM = load_form("ehn-offentlig", "2020.1")
 NBSP = "\u00a0"
@@ -164,16 +164,8 @@ def test_template_variables_are_exactly_the_context() -> None:
     assert set(context) <= undeclared, f"the context gives what the template ignores: {set(context) - undeclared}"
 
 
-def _build_script() -> Any:
-    spec = importlib.util.spec_from_file_location("build_report_template",
-                                                  ROOT / "scripts" / "build_report_template.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_build_script_makes_a_template_that_renders(tmp_path: Path) -> None:
-    built = _build_script().build_template(tmp_path / "report.docx")
+    built = build_template(tmp_path / "report.docx")
     committed = DocxTemplate(str(DEFAULT_TEMPLATE)).get_undeclared_template_variables(jinja_env())
     assert DocxTemplate(str(built)).get_undeclared_template_variables(jinja_env()) == committed
     out = render(tmp_path, full_document(), template=built)
@@ -357,6 +349,24 @@ def test_failed_conversion_is_an_error_not_a_missing_file(tmp_path: Path) -> Non
     with pytest.raises(PdfError, match="broken.docx"):
         convert_to_pdf(broken, tmp_path / "pdf")
     assert not (tmp_path / "pdf" / "broken.pdf").exists()
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_converts_many_files_in_one_run_and_names_the_one_it_could_not(tmp_path: Path) -> None:
+    if find_soffice() is None:
+        pytest.skip("LibreOffice (soffice) is not installed")
+    first = render_report(full_document(), tmp_path / "first.docx")
+    second = render_report(full_document(agency=True), tmp_path / "second.docx")
+    pdfs = convert([first, second], tmp_path / "pdf", "pdf")
+    assert pdfs == [tmp_path / "pdf" / "first.pdf", tmp_path / "pdf" / "second.pdf"]
+    assert all(pdf.read_bytes()[:5] == b"%PDF-" for pdf in pdfs)
+    broken = tmp_path / "broken.docx"
+    broken.write_bytes(first.read_bytes()[:3000])
+    with pytest.raises(PdfError, match="broken.docx"):
+        convert([first, broken], tmp_path / "again", "pdf")
+    with pytest.raises(ValueError, match="overwrite"):
+        convert([first], tmp_path, "docx")
+    assert first.read_bytes()[:2] == b"PK"
 
 
 # --- (g) consolidated reports ------------------------------------------------------------------------

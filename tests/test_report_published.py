@@ -15,7 +15,6 @@ import re
 import shutil
 import subprocess
 import sys
-import uuid
 import zipfile
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -32,7 +31,7 @@ from test_report import APPENDIX, full_document, rows_for
 from workbook.cli import app
 from workbook.form import load_form
 from workbook.errors import PdfError
-from workbook.pdf import PDF_EXPORT, convert_to_pdf, find_soffice
+from workbook.pdf import PDF_EXPORT, convert, convert_to_pdf, find_soffice
 from workbook.report import render_report
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -85,11 +84,7 @@ def _need_pdftotext() -> str:
 def _convert(docxs: list[Path], outdir: Path) -> list[Path]:
     """Many reports to PDF in one LibreOffice run, with the export filter the tool uses."""
     _need_soffice()
-    profile = (outdir / f"lo-{uuid.uuid4().hex}").resolve().as_uri()
-    subprocess.run([str(find_soffice()), f"-env:UserInstallation={profile}", "--headless",
-                    "--norestore", "--convert-to", PDF_EXPORT, "--outdir", str(outdir),
-                    *map(str, docxs)], capture_output=True, timeout=600)
-    pdfs = [outdir / f"{d.stem}.pdf" for d in docxs]
+    pdfs = convert(docxs, outdir, PDF_EXPORT, timeout=600)
     assert all(p.is_file() for p in pdfs), [p.name for p in pdfs if not p.is_file()]
     return pdfs
 

@@ -12,6 +12,9 @@ import random
 import pytest
 from typer.testing import CliRunner
 
+from documents import filled_document, make_workbook
+from editing import cell_of, edit, table_cell
+from office import libreoffice_roundtrip
 from workbook.cli import app
 from workbook.container import open_container
 from workbook.document import canonical
@@ -91,7 +94,7 @@ def export_document(path):
 
 
 # --- the Oslo sample ---------------------------------------------------------------------------------
-def test_the_oslo_sample_round_trips_through_the_export_command(tmp_path, make_workbook, filled_document, form):
+def test_the_oslo_sample_round_trips_through_the_export_command(tmp_path, form):
     path = make_workbook(tmp_path)
     target = tmp_path / "eksport.json"
     result = runner.invoke(app, ["export", str(path), "-o", str(target)])
@@ -101,7 +104,7 @@ def test_the_oslo_sample_round_trips_through_the_export_command(tmp_path, make_w
     assert list(exported["data"]) == [f.key for f in form.questions()]  # the form's order
 
 
-def test_an_exported_document_generates_the_same_workbook_again(tmp_path, make_workbook, form):
+def test_an_exported_document_generates_the_same_workbook_again(tmp_path, form):
     """export → generate --prefill → export: the JSON is a fixed point."""
     first = canonical(export_document(make_workbook(tmp_path)), form)
     second = canonical(export_document(generate(tmp_path / "again.xlsx", prefill=first)), form)
@@ -158,8 +161,7 @@ def _type_document(path, document, form, edit, cell_of, table_cell):
 
 
 @pytest.mark.parametrize("source", ["oslo", "hostile"])
-def test_a_blank_workbook_filled_by_typing_exports_what_was_typed(source, tmp_path, filled_document, form, edit,
-                                                                  cell_of, table_cell):
+def test_a_blank_workbook_filled_by_typing_exports_what_was_typed(source, tmp_path, form):
     # openpyxl writes a typed "_x0041_" unescaped (Excel writes _x005F_x0041_), so that one is left out
     typeable = [f for f in FRAGMENTS if not f.startswith("_x")]
     document = filled_document() if source == "oslo" else hostile_document(form, 4, typeable)
@@ -169,7 +171,7 @@ def test_a_blank_workbook_filled_by_typing_exports_what_was_typed(source, tmp_pa
     assert canonical(export_document(path), form) == canonical(document, form)
 
 
-def test_line_breaks_are_one_kind_whoever_wrote_them(tmp_path, form, filled_document):
+def test_line_breaks_are_one_kind_whoever_wrote_them(tmp_path, form):
     document = filled_document()
     document["data"]["foreword_text"] = "Første avsnitt.\r\n\r\nAndre avsnitt.\rTredje linje."
     sub = read_workbook(generate(tmp_path / "crlf.xlsx", prefill=document))
@@ -178,7 +180,7 @@ def test_line_breaks_are_one_kind_whoever_wrote_them(tmp_path, form, filled_docu
 
 # --- saved by LibreOffice ----------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def saved_by_libreoffice(tmp_path_factory, filled_document, form, libreoffice_roundtrip):
+def saved_by_libreoffice(tmp_path_factory, form):
     """The Oslo sample, a hostile document and one with Windows line breaks, each generated and then
     opened and saved by LibreOffice (one LibreOffice run for all three)."""
     folder = tmp_path_factory.mktemp("libreoffice")

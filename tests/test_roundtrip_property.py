@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 
 from typer.testing import CliRunner
 
+from office import libreoffice_roundtrip
 from workbook.cli import app
 from workbook.document import canonical
 from workbook.form import load_form
@@ -198,7 +199,7 @@ def _unchained(value: Any) -> Any:
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                  HealthCheck.function_scoped_fixture])
 @given(st.lists(DOCUMENTS.map(_unchained), min_size=3, max_size=3))
-def test_the_same_through_a_libreoffice_save(libreoffice_roundtrip, documents):
+def test_the_same_through_a_libreoffice_save(documents):
     """A few documents per LibreOffice run (no shrinking: each run costs seconds)."""
     with tempfile.TemporaryDirectory() as folder:
         originals = [generated(d, Path(folder) / f"form{i}.xlsx") for i, d in enumerate(documents)]

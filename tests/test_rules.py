@@ -20,6 +20,8 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 import hostile
 import workbook.form as form_module
 import workbook.validate as validate_module
+from documents import filled_document, make_workbook
+from editing import cell_of, edit, table_cell
 from workbook.container import open_container
 from workbook.generate import generate
 from workbook.messages import catalogue, text
@@ -179,8 +181,7 @@ def _code(rule, key):
 
 
 @pytest.mark.parametrize("rule", CHECKED_RULES)
-def test_every_rule_of_the_schema_is_enforced_at_its_cell(rule, form, filled_document, tmp_path, cell_of,
-                                                          table_cell, edit):
+def test_every_rule_of_the_schema_is_enforced_at_its_cell(rule, form, tmp_path):
     plan = breaking(rule, form, filled_document())
     path, expected = plan.build(tmp_path, cell_of, table_cell, edit)
     result = validate_file(path)
@@ -195,7 +196,7 @@ def test_every_rule_of_the_schema_is_enforced_at_its_cell(rule, form, filled_doc
         assert {p.value for p in result.problems} == {None, "166"}
 
 
-def test_every_rule_of_the_schema_is_broken_by_some_test(form, filled_document):
+def test_every_rule_of_the_schema_is_broken_by_some_test(form):
     covered = set(NOT_THROUGH_CERBERUS)
     for rule in CHECKED_RULES:
         covered |= breaking(rule, form, filled_document()).covered
@@ -213,14 +214,14 @@ def test_required_lists_are_enforced_through_their_minimum_length(form):
 
 @pytest.mark.parametrize("key", sorted(BAD_FORMATS))
 @pytest.mark.parametrize("index", range(4))
-def test_a_badly_formed_email_or_phone_number_is_an_error(key, index, form, filled_document, tmp_path, cell_of):
+def test_a_badly_formed_email_or_phone_number_is_an_error(key, index, form, tmp_path):
     document = filled_document()
     document["data"][key] = BAD_FORMATS[key][index]
     path = generate(tmp_path / "format.xlsx", prefill=document)
     assert found(validate_file(path).problems) == [(f"invalid-{key}", *cell_of(path, key), key, None, None)]
 
 
-def test_well_formed_emails_and_phone_numbers_are_valid(filled_document, tmp_path):
+def test_well_formed_emails_and_phone_numbers_are_valid(tmp_path):
     paths = []
     for index in range(max(map(len, GOOD_FORMATS.values()))):
         document = filled_document()
@@ -230,7 +231,7 @@ def test_well_formed_emails_and_phone_numbers_are_valid(filled_document, tmp_pat
     assert [r.problems for r in validate_paths(paths, jobs=1)] == [[]] * len(paths)
 
 
-def test_the_allowed_agreement_types_are_valid_in_any_case(filled_document, tmp_path):
+def test_the_allowed_agreement_types_are_valid_in_any_case(tmp_path):
     document = filled_document()
     for row, value in zip(document["data"]["requirements"], ("Rammeavtale", "Enkeltkontrakt", "Annet")):
         row["agreement_type"] = value
@@ -238,7 +239,7 @@ def test_the_allowed_agreement_types_are_valid_in_any_case(filled_document, tmp_
     assert validate_file(path).problems == []
 
 
-def test_the_limits_themselves_are_allowed(filled_document, tmp_path):
+def test_the_limits_themselves_are_allowed(tmp_path):
     """Both directions of min, max and maxlength: the limit is valid, one past it is not (above)."""
     document = filled_document()
     document["reporting_year"] = 2100
@@ -296,7 +297,7 @@ CROSS_CASES = {
 
 
 @pytest.mark.parametrize("name", CROSS_CASES)
-def test_the_rules_across_fields(name, filled_document, tmp_path, cell_of):
+def test_the_rules_across_fields(name, tmp_path):
     changes, expected = CROSS_CASES[name]
     document = filled_document()
     for key, value in list(changes.items()):
@@ -311,7 +312,7 @@ def test_the_rules_across_fields(name, filled_document, tmp_path, cell_of):
     assert result.valid == all(severity == "warning" for _, severity, _ in expected)
 
 
-def test_a_warning_alone_leaves_the_file_valid(filled_document, tmp_path):
+def test_a_warning_alone_leaves_the_file_valid(tmp_path):
     path = generate(tmp_path / "warning.xlsx", prefill=_with(filled_document(), covered_value_nok=30000000000))
     result = validate_file(path)
     assert [p.code for p in result.warnings] == ["covered-value-over-total"] and result.errors == []
@@ -319,7 +320,7 @@ def test_a_warning_alone_leaves_the_file_valid(filled_document, tmp_path):
     assert result.to_dict()["valid"] is True and result.to_dict()["warnings"] == 1
 
 
-def test_the_cross_rule_messages_name_the_answer_and_the_rows(filled_document, tmp_path):
+def test_the_cross_rule_messages_name_the_answer_and_the_rows(tmp_path):
     path = generate(tmp_path / "nei.xlsx", prefill=_with(filled_document(), deviations_found=False))
     problem = validate_file(path).problems[0]
     assert problem.value == "Nei"  # the answer as read
@@ -350,8 +351,7 @@ def later_version(tmp_path, monkeypatch):
     form_module.load_form.cache_clear()
 
 
-def test_each_workbook_is_validated_against_the_rules_of_its_own_version(later_version, filled_document, tmp_path,
-                                                                          cell_of):
+def test_each_workbook_is_validated_against_the_rules_of_its_own_version(later_version, tmp_path):
     document = filled_document()
     document["data"] |= {"org_name": "Bydel 1", "foreword_author": "Anonym"}
     old = generate(tmp_path / "2020.xlsx", prefill=document, form=form_module.load_form("ehn-offentlig", "2020.1"))
@@ -367,8 +367,7 @@ def test_each_workbook_is_validated_against_the_rules_of_its_own_version(later_v
 
 
 # --- problems are data ---------------------------------------------------------------------------
-def test_a_problem_carries_code_severity_place_value_and_a_norwegian_message(filled_document, tmp_path,
-                                                                            table_cell):
+def test_a_problem_carries_code_severity_place_value_and_a_norwegian_message(tmp_path):
     document = filled_document()
     document["data"]["requirements"][1]["supplier_count"] = -2
     path = generate(tmp_path / "data.xlsx", prefill=document)
@@ -401,7 +400,7 @@ def test_every_code_has_a_short_title_and_only_known_placeholders():
 
 
 @pytest.fixture(scope="module")
-def everything_wrong(tmp_path_factory, make_workbook, filled_document, edit, cell_of, table_cell):
+def everything_wrong(tmp_path_factory):
     """Two workbooks that between them give every reading and rule problem of the catalogue."""
     folder = tmp_path_factory.mktemp("everything")
     document = filled_document()
@@ -457,7 +456,7 @@ FILE_CASES = {"file-empty": "empty", "file-not-workbook": "pdf-named-xlsx", "fil
 
 @pytest.mark.parametrize("code", catalogue_codes())
 def test_every_code_of_the_catalogue_can_happen(code, everything_wrong, broken_files, tmp_path, monkeypatch,
-                                                filled_document, request):
+                                                request):
     if code in FILE_CASES:
         produced = {p.code for p in validate_file(broken_files[FILE_CASES[code]][0]).problems}
     elif code in HOSTILE:  # made and tested in tests/test_hostile.py

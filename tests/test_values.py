@@ -20,6 +20,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from documents import filled_document, make_workbook
+from editing import cell_of, edit
 from workbook.annotate import annotate_file
 from workbook.cli import app
 from workbook.generate import generate
@@ -56,7 +58,7 @@ def _replace_in_sheets(path: Path, old: bytes, new: bytes, out: Path) -> Path:
 
 
 @pytest.fixture
-def with_nan(tmp_path, filled_document):
+def with_nan(tmp_path):
     """A workbook whose «Antall ansatte» number cell holds NaN (valid xsd:double, typed by no one)."""
     document = filled_document()
     document["data"]["employees"] = 987654321
@@ -65,7 +67,7 @@ def with_nan(tmp_path, filled_document):
 
 
 # --- export: valid JSON always ----------------------------------------------------------------------
-def test_export_writes_a_date_in_a_number_cell_as_text_and_lists_its_problem(tmp_path, make_workbook, edit, cell_of):
+def test_export_writes_a_date_in_a_number_cell_as_text_and_lists_its_problem(tmp_path):
     path = make_workbook(tmp_path)
     edit(path, {cell_of(path, "procurement_count"): datetime.datetime(2024, 3, 5)})
     code, stderr, exported = _export(path, tmp_path)
@@ -82,7 +84,7 @@ def test_export_writes_nan_as_text_never_as_invalid_json(tmp_path, with_nan):
 
 
 # --- annotate: never a crash ------------------------------------------------------------------------
-def test_annotate_marks_a_value_with_a_control_character_and_escapes_it(tmp_path, filled_document):
+def test_annotate_marks_a_value_with_a_control_character_and_escapes_it(tmp_path):
     document = filled_document()
     document["data"]["employees"] = f"12{ESC}[31m"  # a text in a number cell, as _x001B_ in the file
     path = generate(tmp_path / "esc.xlsx", prefill=document)
@@ -102,7 +104,7 @@ def test_annotate_copes_with_a_nan_number_cell(tmp_path, with_nan):
     assert [p.code for p in validate_file(copy_).problems] == ["not-a-number"]
 
 
-def test_the_validate_command_annotates_both_odd_files(tmp_path, with_nan, filled_document):
+def test_the_validate_command_annotates_both_odd_files(tmp_path, with_nan):
     document = filled_document()
     document["data"]["org_name"] = f"Bydel{ESC}[2J Øst"
     document["data"]["employees"] = f"mange{ESC}"
@@ -134,7 +136,7 @@ PREFILL_CASES = {
 
 
 @pytest.mark.parametrize("case", sorted(PREFILL_CASES))
-def test_prefill_refuses_what_no_cell_holds_exactly_with_a_norwegian_message(case, tmp_path, filled_document):
+def test_prefill_refuses_what_no_cell_holds_exactly_with_a_norwegian_message(case, tmp_path):
     where, raw, named = PREFILL_CASES[case]
     document = filled_document()
     if isinstance(where, tuple):
@@ -154,7 +156,7 @@ def test_prefill_refuses_what_no_cell_holds_exactly_with_a_norwegian_message(cas
     assert not list(tmp_path.glob("*.part"))
 
 
-def test_prefill_refuses_a_json_number_of_thousands_of_digits(tmp_path, filled_document):
+def test_prefill_refuses_a_json_number_of_thousands_of_digits(tmp_path):
     document = filled_document()
     document["data"]["employees"] = "@@"
     source = tmp_path / "data.json"
@@ -163,7 +165,7 @@ def test_prefill_refuses_a_json_number_of_thousands_of_digits(tmp_path, filled_d
     assert result.exit_code == 2 and result.stderr.startswith("Feil: ")
 
 
-def test_fifteen_significant_digits_are_written_and_read_exactly(tmp_path, filled_document, form):
+def test_fifteen_significant_digits_are_written_and_read_exactly(tmp_path, form):
     document = filled_document()
     document["data"]["total_purchases_nok"] = 999999999999999
     document["data"]["covered_value_nok"] = 123000000000000000000  # 3 significant digits: exact in Excel
@@ -173,8 +175,7 @@ def test_fifteen_significant_digits_are_written_and_read_exactly(tmp_path, fille
     assert sub.data["covered_value_nok"] == 123000000000000000000
 
 
-def test_a_number_typed_as_text_with_too_many_digits_is_an_error_not_rounded(tmp_path, make_workbook, edit,
-                                                                            cell_of):
+def test_a_number_typed_as_text_with_too_many_digits_is_an_error_not_rounded(tmp_path):
     path = make_workbook(tmp_path)
     edit(path, {cell_of(path, "employees"): "12345678901234567890"})
     sub = read_workbook(path)
@@ -184,7 +185,7 @@ def test_a_number_typed_as_text_with_too_many_digits_is_an_error_not_rounded(tmp
 
 
 # --- exactly as typed -------------------------------------------------------------------------------
-def test_outer_white_space_of_a_text_answer_is_kept(tmp_path, filled_document):
+def test_outer_white_space_of_a_text_answer_is_kept(tmp_path):
     document = filled_document()
     document["data"]["org_name"] = "  Oslo kommune\t "
     document["data"]["requirements"][0]["procurement"] = " AV-utstyr "
@@ -194,7 +195,7 @@ def test_outer_white_space_of_a_text_answer_is_kept(tmp_path, filled_document):
     assert sub.problems == []
 
 
-def test_white_space_only_counts_as_unanswered_and_says_so(tmp_path, filled_document):
+def test_white_space_only_counts_as_unanswered_and_says_so(tmp_path):
     document = filled_document()
     document["data"]["highlight_quote"] = "   "  # optional: a warning only
     document["data"]["org_name"] = " \n "  # required: the warning and the missing answer
@@ -206,7 +207,7 @@ def test_white_space_only_counts_as_unanswered_and_says_so(tmp_path, filled_docu
 
 @pytest.mark.parametrize("typed", ["_x0041_", "_x0041_x0042_", "_x005F_x0041_", "a_x001B_b", "_xFFFE_",
                                    f"_x0041{ESC}", "__x0041__"])
-def test_text_that_looks_like_an_ooxml_escape_survives_writing_and_reading(typed, tmp_path, filled_document):
+def test_text_that_looks_like_an_ooxml_escape_survives_writing_and_reading(typed, tmp_path):
     document = filled_document()
     document["data"]["foreword_text"] = typed
     sub = read_workbook(generate(tmp_path / "escape.xlsx", prefill=document))
@@ -214,7 +215,7 @@ def test_text_that_looks_like_an_ooxml_escape_survives_writing_and_reading(typed
 
 
 # --- length as Excel counts it ----------------------------------------------------------------------
-def test_a_full_cell_with_emoji_is_valid_and_written(tmp_path, filled_document):
+def test_a_full_cell_with_emoji_is_valid_and_written(tmp_path):
     answer = "😀" + "a" * 32765  # 32,767 UTF-16 units: exactly what a cell holds
     document = filled_document()
     document["data"]["foreword_text"] = answer
@@ -224,8 +225,7 @@ def test_a_full_cell_with_emoji_is_valid_and_written(tmp_path, filled_document):
     assert result.document["data"]["foreword_text"] == answer
 
 
-def test_a_text_excel_cannot_hold_is_refused_by_rules_and_generate_alike(tmp_path, filled_document, make_workbook,
-                                                                         edit, cell_of):
+def test_a_text_excel_cannot_hold_is_refused_by_rules_and_generate_alike(tmp_path):
     answer = "😀😀" + "a" * 32765  # 32,767 characters, 32,769 UTF-16 units
     document = filled_document()
     document["data"]["foreword_text"] = answer
@@ -243,7 +243,7 @@ def test_a_text_excel_cannot_hold_is_refused_by_rules_and_generate_alike(tmp_pat
     assert explanation in result.stderr.replace("\n", "")
 
 
-def test_the_rules_count_emoji_as_two(tmp_path, make_workbook, edit, cell_of):
+def test_the_rules_count_emoji_as_two(tmp_path):
     path = make_workbook(tmp_path)
     edit(path, {cell_of(path, "contact_title"): "😀" * 151})  # 151 characters, 302 units; the limit is 300
     assert [(p.code, p.key) for p in validate_file(path).problems] == [("too-long", "contact_title")]
@@ -251,7 +251,7 @@ def test_the_rules_count_emoji_as_two(tmp_path, make_workbook, edit, cell_of):
     assert validate_file(path).problems == []
 
 
-def test_the_annotated_copy_keeps_every_text_exactly(tmp_path, filled_document, form):
+def test_the_annotated_copy_keeps_every_text_exactly(tmp_path, form):
     """openpyxl alone reads a typed «_x0041_» as the escape it is stored as, and saves «A»."""
     document = filled_document()
     tricky = ["_x0041_", "_x0041_x0042_", "_x005F_x0041_", f"a{ESC}b_x001B_", "  =1+1\t", "#N/A", "_xFFFE_"]

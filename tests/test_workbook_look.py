@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import uuid
 import zipfile
 from collections import Counter
 from pathlib import Path
@@ -14,6 +13,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from office import convert
 from workbook.annotate import annotate_file
 from workbook.consolidate import consolidate, write_consolidated
 from workbook.document import load_document
@@ -21,6 +21,7 @@ from workbook.form import load_form
 from workbook.generate import generate
 from workbook.messages import lines, text
 from workbook.normalize import to_int
+from workbook.pdf import find_soffice
 from workbook.validate import validate_file
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,17 +51,11 @@ def oslo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def oslo_pages(oslo: Path, tmp_path_factory: pytest.TempPathFactory) -> list[str]:
     """The text of each page LibreOffice (Norwegian locale) prints of the Oslo workbook."""
-    soffice, pdftotext = shutil.which("soffice"), shutil.which("pdftotext")
+    soffice, pdftotext = find_soffice(), shutil.which("pdftotext")
     if soffice is None or pdftotext is None:
         pytest.skip("LibreOffice (soffice) and pdftotext (poppler) are needed to render the pages")
     folder = tmp_path_factory.mktemp("pages")
-    profile = folder / f"profile-{uuid.uuid4().hex}"
-    (profile / "user").mkdir(parents=True)
-    (profile / "user" / "registrymodifications.xcu").write_text(NORWEGIAN_PROFILE, encoding="utf-8")
-    subprocess.run([soffice, f"-env:UserInstallation={profile.resolve().as_uri()}", "--headless", "--norestore",
-                    "--convert-to", "pdf", "--outdir", str(folder), str(oslo)],
-                   capture_output=True, timeout=180, check=False)
-    pdf = folder / "oslo.pdf"
+    (pdf,) = convert([oslo], folder, "pdf", settings=NORWEGIAN_PROFILE)
     assert pdf.is_file(), "LibreOffice did not write the PDF"
     whole = subprocess.run([pdftotext, "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     return whole.split("\f")[:-1]

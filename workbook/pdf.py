@@ -1,8 +1,11 @@
-"""Word → PDF with LibreOffice in headless mode.
+"""LibreOffice in headless mode: the one way the tool, its tests and its scripts call it.
 
-Each conversion runs with its own temporary LibreOffice profile, so conversions can run side by
-side and never touch a user's own LibreOffice settings. LibreOffice exits 0 even when it fails
-("source file could not be loaded"), so success is judged by the PDF being there.
+:func:`convert` turns files into another format (an extension, with a filter and its options if
+need be); :func:`convert_to_pdf` is the report's Word → PDF. Each run has its own temporary
+LibreOffice profile, so runs can go side by side and never touch a user's own LibreOffice
+settings, and a time limit, after which soffice and everything it started are stopped.
+LibreOffice exits 0 even when it fails ("source file could not be loaded"), so success is judged
+by each converted file being there.
 
 The PDF is tagged and made to PDF/UA-1 (universell utforming: Norwegian public bodies publish
 accessible documents): headings, lists and tables are tagged, table header rows are marked, the
@@ -19,6 +22,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from workbook.errors import PdfError
@@ -71,37 +75,64 @@ def _run(args: list[str], timeout: float) -> subprocess.CompletedProcess[str]:
     return subprocess.CompletedProcess(args, process.returncode, stdout, stderr)
 
 
-def convert_to_pdf(
-    docx: Path, outdir: Path, *, soffice: Path | None = None, timeout: float = 180
-) -> Path:
-    """Convert ``docx`` to ``outdir/<name>.pdf`` and return its path; raise :class:`PdfError`."""
+def convert(
+    sources: Sequence[Path], outdir: Path, to: str, *, soffice: Path | None = None,
+    timeout: float = 180, settings: str | None = None,
+) -> list[Path]:
+    """Convert each of ``sources`` into ``outdir`` in one LibreOffice run; return the new files.
+
+    ``to`` is what ``--convert-to`` takes: the extension, optionally with the filter and its
+    options (``"xlsx"``, ``"pdf:calc_pdf_Export"``, :data:`PDF_EXPORT`). ``settings`` is the text
+    of a ``registrymodifications.xcu`` the run's fresh profile starts with (its locale, say).
+    Raises :class:`PdfError` when soffice is missing, cannot start, runs past ``timeout`` seconds
+    or leaves a file unwritten.
+    """
     soffice = soffice or find_soffice()
     if soffice is None:
         raise PdfError(text("report.pdf_missing_soffice"))
-    docx, outdir = Path(docx).resolve(), Path(outdir).resolve()
-    if not docx.is_file():
-        raise PdfError(text("report.pdf_missing_input", path=docx))
+    sources, outdir = [Path(source).resolve() for source in sources], Path(outdir).resolve()
+    for source in sources:
+        if not source.is_file():
+            raise PdfError(text("report.pdf_missing_input", path=source))
     outdir.mkdir(parents=True, exist_ok=True)
-    pdf = outdir / f"{docx.stem}.pdf"
-    pdf.unlink(missing_ok=True)  # an old PDF must not pass for a new one
+    extension = to.split(":", 1)[0]
+    targets = [outdir / f"{source.stem}.{extension}" for source in sources]
+    if set(targets) & set(sources):
+        raise ValueError(f"converting into {outdir} would overwrite a source file")
+    for target in targets:
+        target.unlink(missing_ok=True)  # an old file must not pass for a new one
+    names = ", ".join(source.name for source in sources)
     with tempfile.TemporaryDirectory(prefix="workbook-soffice-") as profile:
+        if settings is not None:
+            (Path(profile) / "user").mkdir()
+            (Path(profile) / "user" / "registrymodifications.xcu").write_text(settings, encoding="utf-8")
         args = [
             str(soffice), f"-env:UserInstallation={Path(profile).as_uri()}",
             "--headless", "--norestore", "--nolockcheck",
-            "--convert-to", PDF_EXPORT, "--outdir", str(outdir), str(docx),
+            "--convert-to", to, "--outdir", str(outdir), *map(str, sources),
         ]
         try:
             result = _run(args, timeout)
         except subprocess.TimeoutExpired:
-            raise PdfError(text("report.pdf_timeout", seconds=timeout, docx=docx.name)) from None
+            raise PdfError(text("report.pdf_timeout", seconds=timeout, docx=names)) from None
         except OSError as error:
             raise PdfError(text("report.pdf_cannot_start", soffice=soffice, error=error)) from None
-    if result.returncode != 0 or not pdf.is_file() or pdf.stat().st_size == 0:
-        lines = (result.stderr or result.stdout or "").strip().splitlines()
-        detail = lines[-1].strip() if lines else text("report.pdf_failed_no_detail")
-        raise PdfError(text("report.pdf_failed", docx=docx.name, code=result.returncode,
-                            detail=detail))
+    for source, target in zip(sources, targets):
+        if result.returncode != 0 or not target.is_file() or target.stat().st_size == 0:
+            lines = (result.stderr or result.stdout or "").strip().splitlines()
+            detail = lines[-1].strip() if lines else text("report.pdf_failed_no_detail")
+            raise PdfError(text("report.pdf_failed", docx=source.name, code=result.returncode,
+                                detail=detail))
+    return targets
+
+
+def convert_to_pdf(
+    docx: Path, outdir: Path, *, soffice: Path | None = None, timeout: float = 180
+) -> Path:
+    """Convert ``docx`` to ``outdir/<name>.pdf`` (tagged, PDF/UA-1) and return its path; raise
+    :class:`PdfError`."""
+    (pdf,) = convert([docx], outdir, PDF_EXPORT, soffice=soffice, timeout=timeout)
     if _TAGGED not in pdf.read_bytes():
         pdf.unlink()
-        raise PdfError(text("report.pdf_not_tagged", docx=docx.name, soffice=soffice))
+        raise PdfError(text("report.pdf_not_tagged", docx=Path(docx).name, soffice=soffice or find_soffice()))
     return pdf

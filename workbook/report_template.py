@@ -1,7 +1,7 @@
 """Build ``templates/report.docx``: the Word template that :mod:`workbook.report` renders.
 
-Run ``python scripts/build_report_template.py [output.docx]``. The result is an ordinary Word
-document that the publishers may edit in Word: styles (fonts, colours, spacing), the logo on the
+Run ``python -m workbook.report_template [output.docx]`` (or ``make template``). The result is
+an ordinary Word document that the publishers may edit in Word: styles (fonts, colours, spacing), the logo on the
 title page (replace the paragraph styled "Logo" with a picture), the standard text "Til lesere av
 rapporten", the footer. The tags ``{{ ... }}``, ``{%p ... %}``, ``{%tr ... %}`` and ``{%tc ... %}``
 must stay as they are: they are filled by docxtpl from the context that
@@ -44,6 +44,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 from docx.table import Table, _Cell
 
+#: The checkout's template (the wheel carries a copy inside the package: workbook/templates).
 OUTPUT = Path(__file__).resolve().parent.parent / "templates" / "report.docx"
 
 #: Calibri: on every Windows machine with Word; LibreOffice shows it with the metric-compatible

@@ -5,6 +5,7 @@ with them, and --json, the marked copy and the command line all word it from tha
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime
 import io
@@ -31,7 +32,7 @@ from workbook.cli.common import SafeConsole
 from workbook.cli.validate import print_problems
 from workbook.generate import generate
 from workbook.messages import catalogue, text
-from workbook.problems import Problem, render
+from workbook.problems import Problem, make, render
 from workbook.validate import validate_file
 from workbook.workers import CRASHED, TIMED_OUT
 
@@ -51,42 +52,39 @@ def placeholders(template: str) -> set[str]:
 
 
 # --- a later form version whose labels hold brackets and colons ----------------------------------
+@contextlib.contextmanager
+def later_version(folder: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[form_module.Form]:
+    """The form as version 2099.1 (in ``folder``), with a question and a table column labelled with
+    «(» and «:»; its schema also has a maximum, a pattern and a rule without a code of its own."""
+    rules = folder / "rules" / "ehn-offentlig"
+    source = form_module.RULES_DIR / "ehn-offentlig" / "2020.1"
+    shutil.copytree(source, rules / "2020.1")
+    shutil.copytree(source, rules / "2099.1")
+    form_yaml = rules / "2099.1" / "form.yaml"
+    form_yaml.write_text(form_yaml.read_text(encoding="utf-8").replace(
+        'form_version: "2020.1"', 'form_version: "2099.1"'), encoding="utf-8")
+    schema_yaml = rules / "2099.1" / "schema.yaml"
+    schema = yaml.safe_load(schema_yaml.read_text(encoding="utf-8"))
+    schema["form_version"]["allowed"] = ["2099.1"]
+    schema["employees"]["meta"]["label"] = ODD_LABEL
+    schema["employees"]["max"] = 1000
+    schema["requirements"]["schema"]["schema"]["supplier_count"]["meta"]["label"] = ODD_COLUMN
+    schema["org_name"]["regex"] = "[^0-9]+"
+    schema["foreword_author"]["forbidden"] = ["Anonym"]
+    schema_yaml.write_text(yaml.safe_dump(schema, allow_unicode=True), encoding="utf-8")
+    monkeypatch.setattr(form_module, "RULES_DIR", folder / "rules")
+    form_module.load_form.cache_clear()
+    try:
+        yield form_module.load_form("ehn-offentlig", "2099.1")
+    finally:
+        monkeypatch.undo()
+        form_module.load_form.cache_clear()
+
+
 @pytest.fixture
 def odd_labels(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[form_module.Form]:
-    """The form as version 2099.1, with a question and a table column labelled with «(» and «:».
-    Its schema also has a maximum, a pattern and a rule without a code of its own (invalid-format, invalid)."""
-    with _later_version(tmp_path, monkeypatch) as form:
+    with later_version(tmp_path, monkeypatch) as form:
         yield form
-
-
-class _later_version:
-    def __init__(self, folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.folder, self.monkeypatch = folder, monkeypatch
-
-    def __enter__(self) -> form_module.Form:
-        rules = self.folder / "rules" / "ehn-offentlig"
-        source = form_module.RULES_DIR / "ehn-offentlig" / "2020.1"
-        shutil.copytree(source, rules / "2020.1")
-        shutil.copytree(source, rules / "2099.1")
-        form_yaml = rules / "2099.1" / "form.yaml"
-        form_yaml.write_text(form_yaml.read_text(encoding="utf-8").replace(
-            'form_version: "2020.1"', 'form_version: "2099.1"'), encoding="utf-8")
-        schema_yaml = rules / "2099.1" / "schema.yaml"
-        schema = yaml.safe_load(schema_yaml.read_text(encoding="utf-8"))
-        schema["form_version"]["allowed"] = ["2099.1"]
-        schema["employees"]["meta"]["label"] = ODD_LABEL
-        schema["employees"]["max"] = 1000
-        schema["requirements"]["schema"]["schema"]["supplier_count"]["meta"]["label"] = ODD_COLUMN
-        schema["org_name"]["regex"] = "[^0-9]+"
-        schema["foreword_author"]["forbidden"] = ["Anonym"]
-        schema_yaml.write_text(yaml.safe_dump(schema, allow_unicode=True), encoding="utf-8")
-        self.monkeypatch.setattr(form_module, "RULES_DIR", self.folder / "rules")
-        form_module.load_form.cache_clear()
-        return form_module.load_form("ehn-offentlig", "2099.1")
-
-    def __exit__(self, *_: Any) -> None:
-        self.monkeypatch.undo()
-        form_module.load_form.cache_clear()
 
 
 # --- one problem of every code -------------------------------------------------------------------
@@ -137,7 +135,7 @@ def every_problem(tmp_path_factory: pytest.TempPathFactory, make_workbook: Calla
     with pytest.MonkeyPatch.context() as patch:  # a bug in the tool
         patch.setattr(validate_module, "read_workbook", lambda *a, **k: 1 / 0)
         problems += validate_module._validate_one((str(good), False)).problems
-    with pytest.MonkeyPatch.context() as patch, _later_version(folder, patch) as later:  # invalid-format, invalid
+    with pytest.MonkeyPatch.context() as patch, later_version(folder, patch) as later:  # invalid-format, invalid
         document = filled_document() | {"form_version": "2099.1"}
         document["data"] |= {"org_name": "Bydel 1", "foreword_author": "Anonym", "employees": 2 ** 40}
         problems += validate_file(generate(folder / "2099.xlsx", prefill=document, form=later)).problems
@@ -225,18 +223,15 @@ def test_a_problem_is_worded_in_the_language_asked_for(every_problem: list[Probl
         problem = next(p for p in every_problem if p.code == "above-maximum" and p.key == "employees")
         label = problem.params["label"]
         big = f"{2 ** 40:,}".replace(",", NBSP)
-        assert render(problem, "xx") == f"Sheet «{problem.sheet}», cell {problem.cell} ({label}): {big} is more than 1000."
+        place = f"Sheet «{problem.sheet}», cell {problem.cell} ({label})"
+        assert render(problem, "xx") == f"{place}: {big} is more than 1000."
         assert render(problem) == problem.message and problem.message.startswith("Arket")
-        parts = make_parts_problem()
-        assert "deler i pakken" in render(parts) and render(parts, "xx").count("parts, at most") == 1
+        parts = make("file-too-large", "x.xlsx", detail="parts", count=20_000, limit=10_000)
+        assert f"20{NBSP}000 deler i pakken, grensen er 10{NBSP}000" in render(parts)
+        assert f"(20{NBSP}000 parts, at most 10{NBSP}000)" in render(parts, "xx")
     finally:
+        monkeypatch.undo()
         messages_module.catalogue.cache_clear()
-
-
-def make_parts_problem() -> Problem:
-    from workbook.problems import make
-
-    return make("file-too-large", "x.xlsx", detail="parts", count=20_000, limit=10_000)
 
 
 # --- --json --------------------------------------------------------------------------------------

@@ -262,7 +262,7 @@ def test_the_list_links_to_each_cell(bad: dict[str, Any]) -> None:
 
 def test_problems_without_a_cell_are_only_listed(bad: dict[str, Any], tmp_path: Path) -> None:
     source = bad["source"]
-    extra = [Problem("table-missing", ERROR, "Tabellen «Avvik» finnes ikke lenger.", str(source), key="deviations"),
+    extra = [make("table-missing", str(source), key="deviations", name="deviations"),
              make("sheet-missing", str(source), severity=WARNING, sheet="Forord")]
     problems: list[Problem] = extra + list(bad["result"].problems)
     book = openpyxl.load_workbook(annotate_file(source, problems, tmp_path, today=TODAY))

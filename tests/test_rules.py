@@ -373,10 +373,12 @@ def test_a_problem_carries_code_severity_place_value_and_a_norwegian_message(tmp
     path = generate(tmp_path / "data.xlsx", prefill=document)
     (problem,) = validate_file(path).problems
     sheet, cell = table_cell(path, "requirements", 2, "supplier_count")
+    table = form_module.load_form().field("requirements")
     assert problem.to_dict() == {
         "code": "below-minimum", "severity": "error", "file": str(path), "sheet": sheet, "cell": cell,
         "key": "requirements", "row": 2, "column": "supplier_count", "value": "-2",
-        "message": problem.message,
+        "message": problem.message, "params": {"label": f"{table.label}: {table.column('supplier_count').label}",
+                                               "value": -2, "minimum": 0},
     }
     assert problem.message.startswith(f"Arket «{sheet}», celle {cell} (")
     assert "laveste tillatte verdi er 0" in problem.message

@@ -5,7 +5,8 @@ second suffix; two sources that would share a copy's name get their folder's nam
 :func:`target_paths`) gets a first sheet
 «Tilbakemelding» listing every problem with a link to its cell, and each bad cell a red (error) or
 amber (warning) highlight and a comment holding its messages (the list gives each message without
-its «Arket «X», celle B5 (…):» start, which its columns show). The reader reads only the form's
+its «Arket «X», celle B5 (…):» start, which its columns show; columns and message are worded from
+the problem's fields and params, never cut out of a message). The reader reads only the form's
 sheets, defined names and tables, so the copy reads and validates like the original: the agency
 fixes it and sends it back.
 
@@ -52,7 +53,7 @@ from workbook.generate import quote_sheet
 from workbook.messages import text
 from workbook.normalize import as_read
 from workbook.ooxml_text import escape, unescape
-from workbook.problems import ERROR, WARNING, Problem, where
+from workbook.problems import ERROR, WARNING, Problem, render
 
 #: (fill, line) colours of a marked cell and of its severity on the list
 COLOURS = {ERROR: ("FFC7CE", "C00000"), WARNING: ("FFC000", "9C5700")}
@@ -288,7 +289,7 @@ def _mark_cells(book: Workbook, problems: list[Problem]) -> None:
             continue
         severity = ERROR if any(p.is_error for p in items) else WARNING
         by_rule.setdefault((sheet, severity), []).append(ref)
-        body = "\n\n".join(f"{text('annotate.severity_' + p.severity)}: {p.message}" for p in items)
+        body = "\n\n".join(f"{text('annotate.severity_' + p.severity)}: {render(p)}" for p in items)
         cell.comment = Comment(escape(body), text("annotate.comment_author"), height=comment_height(body),
                                width=COMMENT_WIDTH)
     for (sheet, severity), refs in by_rule.items():
@@ -319,6 +320,9 @@ def _form_of(book: Workbook) -> Form | None:
 
 
 def _label(form: Form | None, problem: Problem) -> str:
+    """The question (and table column) the problem is about: its own label, else the form's."""
+    if problem.params.get("label"):
+        return str(problem.params["label"])
     field = form.fields.get(problem.key) if form is not None and problem.key else None
     if field is None:
         return problem.key or ""
@@ -328,15 +332,6 @@ def _label(form: Form | None, problem: Problem) -> str:
         except KeyError:
             pass
     return field.label
-
-
-def _what(problem: Problem, label: str) -> str:
-    """The message without its «Arket «X», celle B5 (label): » start, which the list's columns show."""
-    for start in (where(problem.sheet, problem.cell, label), where(problem.sheet, problem.cell, None)):
-        if problem.sheet and problem.message.startswith(start + ": "):
-            rest = problem.message[len(start) + 2:]
-            return rest[:1].upper() + rest[1:]
-    return problem.message
 
 
 def _height(*cells: tuple[str, int]) -> float:
@@ -391,7 +386,7 @@ def _heading(ws: Worksheet, problems: list[Problem], file_name: str, today: date
 
 
 def _problem_row(ws: Worksheet, row: int, number: int, problem: Problem, label: str, sheets: list[str]) -> None:
-    message = _what(problem, label)
+    message = render(problem, place=False)  # the place is in the columns
     values = (number, text(f"annotate.severity_{problem.severity}"), problem.sheet or "", problem.cell or "",
               label, message)
     for col, value in enumerate(values, start=1):

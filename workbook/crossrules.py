@@ -25,10 +25,9 @@ def yes_means_rows(params: Mapping[str, Any], values: Mapping[str, Any]) -> list
     answer, rows = values.get(params["answer"]), _count(values, params["table"])
     if rows is None:
         return []
-    if answer is True and rows < params["min_rows"]:
-        return [(params["answer"], {"rows": rows, "min_rows": params["min_rows"], "answer_text": "Ja"})]
-    if answer is False and rows > 0:
-        return [(params["answer"], {"rows": rows, "min_rows": params["min_rows"], "answer_text": "Nei"})]
+    if (answer is True and rows < params["min_rows"]) or (answer is False and rows > 0):
+        # the answer itself (True/False): the message words it Ja/Nei in its language
+        return [(params["answer"], {"rows": rows, "min_rows": params["min_rows"], "answer_text": answer})]
     return []
 
 

@@ -22,7 +22,7 @@ from workbook.cells import Band, SheetValues, TooManyCells, calamine_can_read, p
 from workbook.container import Area, Container, ContainerProblem, Table, open_container
 from workbook.errors import UnknownFormError
 from workbook.form import AGENCY_COLUMN_KEY, Field, Form, available_forms, load_form
-from workbook.messages import catalogue, text
+from workbook.messages import text
 from workbook.normalize import NOTICES, is_chosen, is_empty, normalise, to_int, to_text
 from workbook.problems import ERROR, WARNING, Problem, make
 
@@ -206,7 +206,7 @@ class _Reader:
         try:
             self.container = open_container(self.path)
         except ContainerProblem as trouble:
-            self.problem(trouble.code, detail=_detail(trouble))
+            self.problem(trouble.code, detail=trouble.detail, **trouble.params)
             return False
         self.sub.saved_at = self.container.modified
         strings = self.container.related("sharedStrings")
@@ -254,7 +254,7 @@ class _Reader:
             if name in form.fields:
                 self.sub.unreadable.add((name,))
                 self.problem("name-duplicate", key=name, label=form.field(name).label, name=name,
-                             refs=", ".join(refs))
+                             refs=list(refs))
         if year_problem:  # said so, not read as a missing year
             sheet, cell, _ = self.sub.place(("reporting_year",))
             self.sub.unreadable.add(("reporting_year",))
@@ -269,7 +269,7 @@ class _Reader:
             self._read_form()
         except ContainerProblem as trouble:  # a damaged sheet: the file as a whole cannot be read
             self.sub = Submission(file=self.file, metadata=self.sub.metadata, saved_at=self.sub.saved_at)
-            self.problem(trouble.code, detail=_detail(trouble), **trouble.params)
+            self.problem(trouble.code, detail=trouble.detail, **trouble.params)
         finally:
             self.container.close()  # type: ignore[union-attr]
             if self.book is not None:
@@ -521,12 +521,6 @@ def _same_text(value: Any) -> str:
     """A metadata value as text, so 2020, 2020.0 (a property after a LibreOffice save) and "2020" agree."""
     number, problem = to_int(value)
     return str(number) if problem is None and isinstance(number, int) else str(to_text(value)[0])
-
-
-def _detail(trouble: ContainerProblem) -> str:
-    """The catalogue's words for what stopped a file (``detail.<word>``), else as given."""
-    key = f"detail.{trouble.detail}"
-    return text(key, **trouble.params) if trouble.detail and key in catalogue() else trouble.detail
 
 
 def _counts_believable(head: bytes, container: Container, part: str) -> bool:

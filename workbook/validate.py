@@ -156,21 +156,22 @@ def _cerberus_problems(sub: Submission, form: Form, doc: dict[str, Any]) -> list
             if len(path) >= 2 and isinstance(path[1], int):
                 row = path[1] + 1
         problems.append(make(code, sub.file, sheet=sheet, cell=cell, key=key, row=row, column=column,
-                             label=label, value=error.value, minimum=_constraint(error, "min"),
-                             maximum=_constraint(error, "max"), choices=_choices(error),
-                             max_length=_constraint(error, "maxlength"), min_length=_constraint(error, "minlength")))
+                             label=label, value=error.value, **_constraint(error)))
     return problems
 
 
 _FORMAT_CODES = frozenset({"invalid-contact_email", "invalid-contact_phone"})
+#: The rule whose limit a message names, and the name its template gives that limit.
+_CONSTRAINT_PARAMS = {"min": "minimum", "max": "maximum", "maxlength": "max_length", "minlength": "min_length",
+                      "allowed": "choices"}
 
 
-def _constraint(error: cerberus.errors.ValidationError, rule: str) -> Any:
-    return error.constraint if error.rule == rule else ""
-
-
-def _choices(error: cerberus.errors.ValidationError) -> str:
-    return ", ".join(map(str, error.constraint)) if error.rule == "allowed" else ""
+def _constraint(error: cerberus.errors.ValidationError) -> dict[str, Any]:
+    """The broken rule's limit (a number, or the allowed values) as the message's param."""
+    name = _CONSTRAINT_PARAMS.get(str(error.rule))
+    if name is None:
+        return {}
+    return {name: list(error.constraint) if name == "choices" else error.constraint}
 
 
 def _cross_problems(sub: Submission, form: Form) -> list[Problem]:
@@ -185,10 +186,12 @@ def _cross_problems(sub: Submission, form: Form) -> list[Problem]:
             field_ = form.fields.get(key)
             table = form.fields.get(rule.params.get("table", ""))
             limit = form.fields.get(rule.params.get("limit", ""))
+            labels = {"table_label": table.label} if table else {}
+            if limit:
+                labels["limit_label"] = limit.label
             problems.append(make(rule.code, sub.file, severity=rule.severity, sheet=sheet, cell=cell, key=key,
-                                 label=field_.label if field_ else key, value=values.get(key),
-                                 table_label=table.label if table else "",
-                                 limit_label=limit.label if limit else "", **details))
+                                 label=field_.label if field_ else key, value=values.get(key), **labels,
+                                 **details))
     return problems
 
 

@@ -105,6 +105,8 @@ def print_problems(problems: list[Problem], console: Console) -> None:
     """Problems grouped by kind, errors first, the first few places of each with their message."""
     if not problems:
         return
+    from workbook.problems import render
+
     groups: dict[tuple[str, str], list[Problem]] = defaultdict(list)
     for problem in problems:
         groups[(problem.severity, problem.code)].append(problem)
@@ -116,7 +118,7 @@ def print_problems(problems: list[Problem], console: Console) -> None:
         style = "red" if severity == "error" else "yellow"
         say(console, text("cli.kind_line", title=title, code=code, severity=shown, count=len(items)), style)
         for problem in items[:PLACES_SHOWN]:
-            say(console, f"  {problem.file}: {problem.message}")
+            say(console, f"  {problem.file}: {render(problem)}")
         if len(items) > PLACES_SHOWN:
             say(console, "  " + text("cli.more_places", count=len(items) - PLACES_SHOWN))
 

@@ -13,7 +13,7 @@ import json
 import pickle
 import shutil
 import string
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,8 @@ import yaml
 from typer.testing import CliRunner
 
 import hostile
+from documents import filled_document, make_workbook
+from editing import cell_of, edit, table_cell
 import workbook.form as form_module
 import workbook.messages as messages_module
 import workbook.validate as validate_module
@@ -89,9 +91,7 @@ def odd_labels(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[form
 
 # --- one problem of every code -------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def every_problem(tmp_path_factory: pytest.TempPathFactory, make_workbook: Callable[..., Path],
-                  filled_document: Callable[[], dict[str, Any]], edit: Callable[..., Path],
-                  cell_of: Callable[..., tuple[str, str]], table_cell: Callable[..., tuple[str, str]],
+def every_problem(tmp_path_factory: pytest.TempPathFactory,
                   broken_files: dict[str, tuple[Path, str]]) -> list[Problem]:
     """The problems of the workbooks tests/test_rules.py breaks to give every code of the catalogue."""
     folder = tmp_path_factory.mktemp("every-code")
@@ -235,9 +235,7 @@ def test_a_problem_is_worded_in_the_language_asked_for(every_problem: list[Probl
 
 
 # --- --json --------------------------------------------------------------------------------------
-def test_validate_json_carries_each_problems_params(make_workbook: Callable[..., Path], edit: Callable[..., Path],
-                                                    cell_of: Callable[..., tuple[str, str]],
-                                                    filled_document: Callable[[], dict[str, Any]],
+def test_validate_json_carries_each_problems_params(
                                                     tmp_path: Path) -> None:
     document = filled_document()
     document["data"] |= {"covered_value_nok": 27_000_000_000, "total_purchases_nok": 15_000_000}
@@ -259,9 +257,7 @@ def test_validate_json_carries_each_problems_params(make_workbook: Callable[...,
 
 # --- the marked copy and the command line --------------------------------------------------------
 def test_the_feedback_list_is_worded_from_the_fields_whatever_the_labels_hold(
-        odd_labels: form_module.Form, filled_document: Callable[[], dict[str, Any]],
-        edit: Callable[..., Path], cell_of: Callable[..., tuple[str, str]],
-        table_cell: Callable[..., tuple[str, str]], tmp_path: Path) -> None:
+        odd_labels: form_module.Form, tmp_path: Path) -> None:
     document = filled_document() | {"form_version": "2099.1"}
     source = generate(tmp_path / "rare.xlsx", prefill=document, form=odd_labels)
     employees = cell_of(source, "employees")

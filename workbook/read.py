@@ -2,7 +2,8 @@
 tables the generator wrote, never by coordinates, so inserted rows and a save by another office
 suite change nothing. Every cell read keeps its place, so each problem can point at a cell.
 
-Values come from python-calamine (fast); names, tables and formulas from the container
+Values, formulas and error values come from :mod:`workbook.cells` (python-calamine where it is
+provably safe, our own bounded parser elsewhere); names and tables from the container
 (:mod:`workbook.container`). Reading never raises for bad data: it records problems.
 """
 

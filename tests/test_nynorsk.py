@@ -121,10 +121,17 @@ def test_the_guide_says_the_forms_wording_is_bokmal_only_and_this_a_faithful_tra
     assert "bokmål" not in " ".join(messages.lines("workbook.guide_steps", "nb"))
 
 
-def test_the_workbooks_input_and_error_titles_fit_excel_in_nynorsk() -> None:
-    """Excel refuses a data validation whose title is longer than 32 characters."""
+def test_the_workbooks_input_and_error_texts_fit_excel_in_nynorsk() -> None:
+    """Excel refuses a data validation whose title is longer than 32 characters, its message 255."""
     for key in ("input_title_required", "input_title_optional", "error_title"):
         assert 0 < len(messages.text(f"workbook.{key}", "nn")) <= 32
+    form = load_form()
+    longest = max((", ".join(wording.choice_text(form, key, value, column, "nn") for value in values)
+                   for key, column, values in _shown_choices(form)), key=len)
+    errors = [messages.text("workbook.error_list", "nn", choices=longest),
+              messages.text("workbook.error_int", "nn", min=2000),
+              messages.text("workbook.error_length", "nn", max=32767)]
+    assert "Eigen mal" in longest and all(0 < len(error) <= 255 for error in errors), errors  # Excel's limit
 
 
 # --- the form's wording --------------------------------------------------------------------------

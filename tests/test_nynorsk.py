@@ -259,5 +259,8 @@ def test_shown_choices_are_worded_while_the_stored_values_stay() -> None:
 def test_a_language_without_wording_is_a_clear_key_error() -> None:
     with pytest.raises(KeyError, match="se"):
         wording.label(load_form(), "org_name", language="se")
+    for odd in ("../2020.1/form", "schema", "NN", "nn/../nn"):  # a language from a workbook is no path
+        with pytest.raises(KeyError):
+            wording.label(load_form(), "org_name", language=odd)
     assert wording.label(load_form(), "org_name", language="nn") == "Namn"
     assert wording.label(load_form(), "requirements", AGENCY_COLUMN_KEY, "nn") == "Verksemd"

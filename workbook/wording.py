@@ -14,6 +14,7 @@ A missing text is a bug in the language file and raises ``KeyError``, as
 from __future__ import annotations
 
 import functools
+import re
 from typing import Any
 
 import yaml
@@ -21,12 +22,16 @@ import yaml
 from workbook.form import AGENCY_COLUMN_KEY, Form, SafeLoader
 from workbook.messages import DEFAULT_LANGUAGE
 
+#: A language code as the rules' file names use it (``nn``); the language may come from a workbook
+#: being read, so nothing else ever becomes part of a path.
+_LANGUAGE = re.compile(r"[a-z]{2,3}")
+
 
 @functools.lru_cache(maxsize=None)
 def translation(form: Form, language: str) -> dict[str, Any]:
     """The parsed ``<language>.yaml`` of ``form`` (KeyError if the form has none)."""
     path = form.path / f"{language}.yaml"
-    if language == DEFAULT_LANGUAGE or not path.is_file():
+    if not _LANGUAGE.fullmatch(str(language)) or language == DEFAULT_LANGUAGE or not path.is_file():
         raise KeyError(f"{form.form_id} {form.form_version} has no wording in «{language}»")
     with path.open(encoding="utf-8") as handle:
         return yaml.load(handle, Loader=SafeLoader) or {}
@@ -34,7 +39,7 @@ def translation(form: Form, language: str) -> dict[str, Any]:
 
 def languages(form: Form) -> list[str]:
     """Every language the form's wording exists in: bokmål first, then the translations, sorted."""
-    others = sorted(p.stem for p in form.path.glob("*.yaml") if p.stem not in ("form", "schema"))
+    others = sorted(p.stem for p in form.path.glob("*.yaml") if _LANGUAGE.fullmatch(p.stem))
     return [DEFAULT_LANGUAGE, *others]
 
 

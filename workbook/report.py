@@ -41,10 +41,17 @@ The context (every value a str, bool, list or dict)::
 
 In a consolidated report a figure the member left blank is the agencies' sum and says so
 ("98 (summen av 4 virksomheter)").
+
+The report is written in one of :data:`LANGUAGES` (``language``, bokmål by default): its template
+(:func:`default_template`, one per language, built by :mod:`workbook.report_template`), the form's
+wording (:mod:`workbook.wording`: section titles, chapters, labels, column headers, shown
+choices), the catalogue's words (Ja/Nei, the consolidation's sentences) and the document's
+language (core properties, and through them the PDF's /Lang). The answers stay as typed.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 import zipfile
@@ -57,15 +64,31 @@ from docxtpl import DocxTemplate
 from jinja2 import StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
+from workbook import wording
 from workbook.docx_columns import fit_form_tables
 from workbook.docx_repeat import DOCUMENT_PART, Block, Repeated, TemplateShapeError, write_package
 from workbook.form import AGENCY_COLUMN_KEY, DEFAULT_FORM, Column, Field, Form, Section, load_form
-from workbook.messages import text
+from workbook.messages import DEFAULT_LANGUAGE, text
 from workbook.resources import data_folder
 
-DEFAULT_TEMPLATE = data_folder("templates") / "report.docx"  # the checkout's, or inside an installed wheel
-#: The report's language: the document properties and, through them, the PDF's /Lang.
-LANGUAGE = "nb-NO"
+#: The languages the report is written in, each with its tag: the template's text, the document
+#: properties and, through them, the PDF's /Lang. Bokmål is the default.
+LANGUAGES = {"nb": "nb-NO", "nn": "nn-NO"}
+
+
+def template_name(language: str = DEFAULT_LANGUAGE) -> str:
+    """The file name of the report template in ``language``: ``report.docx`` for bokmål (as it
+    always was), ``report-<language>.docx`` for any other."""
+    return "report.docx" if language == DEFAULT_LANGUAGE else f"report-{language}.docx"
+
+
+def default_template(language: str = DEFAULT_LANGUAGE) -> Path:
+    """The template that comes with the tool, in ``language`` (the checkout's, or inside an
+    installed wheel)."""
+    return data_folder("templates") / template_name(language)
+
+
+DEFAULT_TEMPLATE = default_template()
 #: The package's extended properties name this tool, never the program that made the template.
 APP_PART = "docProps/app.xml"
 APP_PROPERTIES = (
@@ -115,18 +138,18 @@ def format_int(number: int) -> str:
     return f"{number:,}".replace(",", THOUSANDS_SEPARATOR)
 
 
-def format_value(value: Any) -> str:
+def format_value(value: Any, language: str = DEFAULT_LANGUAGE) -> str:
     """A value as the report shows it: Ja/Nei, grouped integers, choices joined by commas."""
     if isinstance(value, str):
         return _printable(value)
     if value is None:
         return ""
     if isinstance(value, bool):
-        return text("report.answer_yes") if value else text("report.answer_no")
+        return text("report.answer_yes", language) if value else text("report.answer_no", language)
     if isinstance(value, int):
         return format_int(value)
     if isinstance(value, (list, tuple)):
-        return ", ".join(format_value(v) for v in value if v is not None)
+        return ", ".join(format_value(v, language) for v in value if v is not None)
     return _printable(str(value))
 
 
@@ -177,11 +200,44 @@ def _one_line_blocks(line: str) -> list[Block]:
     return [_block(line)] if line and not line.isspace() else []
 
 
-def _shown_blocks(kind: str, value: Any) -> list[Block]:
-    shown = format_value(value)
+def _shown_blocks(kind: str, value: Any, language: str = DEFAULT_LANGUAGE) -> list[Block]:
+    shown = format_value(value, language)
     if kind == "longtext":
         return split_blocks(shown)
     return [_block(shown)] if shown else []
+
+
+# --- The report's language -----------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class _Words:
+    """The form's wording in the report's language (:mod:`workbook.wording`)."""
+
+    form: Form
+    language: str
+
+    def label(self, key: str, column: str | None = None) -> str:
+        return wording.label(self.form, key, column, self.language)
+
+    def shown(self, key: str, column: str | None, value: Any) -> Any:
+        """``value`` with each stored choice as the language shows it (anything else as typed)."""
+        field = self.form.field(key)
+        kind, allowed = (field.kind, field.allowed) if column is None else \
+            (field.column(column).kind, field.column(column).allowed)
+        if self.language == DEFAULT_LANGUAGE or kind not in ("choice", "choices"):
+            return value
+
+        def one(item: Any) -> Any:
+            chosen = isinstance(item, str) and item in allowed
+            return wording.choice_text(self.form, key, item, column, self.language) if chosen else item
+
+        return [one(item) for item in value] if isinstance(value, list) else one(value)
+
+    def blocks(self, key: str, column: str | None, kind: str, value: Any) -> list[Block]:
+        return _shown_blocks(kind, self.shown(key, column, value), self.language)
+
+    def value(self, key: str, column: str | None, value: Any) -> str:
+        return format_value(self.shown(key, column, value), self.language)
 
 
 # --- Items: one question of a part --------------------------------------------------------------
@@ -204,26 +260,27 @@ def _columns(field: Field, show_agency: bool) -> list[Column]:
     return [c for c in field.columns if show_agency or not c.consolidated_only]
 
 
-def _cell(column: Column, value: Any) -> list[Block]:
-    return _shown_blocks(column.kind, value) or [_block("")]  # a Word cell needs a paragraph
+def _cell(words: _Words, field: Field, column: Column, value: Any) -> list[Block]:
+    # a Word cell needs a paragraph
+    return words.blocks(field.key, column.key, column.kind, value) or [_block("")]
 
 
-def _generic_table(field: Field, rows: list[dict[str, Any]]) -> dict[str, Any]:
+def _generic_table(words: _Words, field: Field, rows: list[dict[str, Any]]) -> dict[str, Any]:
     show_agency = _show_agency(rows)
     columns = _columns(field, show_agency)
     return {
         "show_agency": show_agency,
-        "columns": [{"key": c.key, "label": c.label} for c in columns],
-        "rows": [{"cells": [_cell(c, row.get(c.key)) for c in columns]} for row in rows],
+        "columns": [{"key": c.key, "label": words.label(field.key, c.key)} for c in columns],
+        "rows": [{"cells": [_cell(words, field, c, row.get(c.key)) for c in columns]} for row in rows],
     }
 
 
-def _requirements_table(field: Field, rows: list[dict[str, Any]]) -> dict[str, Any]:
+def _requirements_table(words: _Words, field: Field, rows: list[dict[str, Any]]) -> dict[str, Any]:
     keys = [c.key for c in field.columns]
     return {
         "show_agency": _show_agency(rows),
-        "labels": {c.key: c.label for c in field.columns},
-        "rows": [{key: format_value(row.get(key)) for key in keys} for row in rows],
+        "labels": {c.key: words.label(field.key, c.key) for c in field.columns},
+        "rows": [{key: words.value(field.key, key, row.get(key)) for key in keys} for row in rows],
     }
 
 
@@ -231,31 +288,32 @@ def _has_requirements_layout(field: Field) -> bool:
     return {c.key for c in field.columns if not c.consolidated_only} == REQUIREMENTS_COLUMNS
 
 
-def _table_item(field: Field, value: Any) -> dict[str, Any] | None:
+def _table_item(words: _Words, field: Field, value: Any) -> dict[str, Any] | None:
     rows = [row for row in value or [] if isinstance(row, dict)]
     if not rows and not field.required:
         return None
+    label = words.label(field.key)
     if field.key == REQUIREMENTS_KEY and _has_requirements_layout(field):
-        return _item(field.label, is_requirements=True, table=_requirements_table(field, rows))
-    return _item(field.label, is_table=True, table=_generic_table(field, rows))
+        return _item(label, is_requirements=True, table=_requirements_table(words, field, rows))
+    return _item(label, is_table=True, table=_generic_table(words, field, rows))
 
 
-def _field_item(field: Field, value: Any, *, show_label: bool = True) -> dict[str, Any] | None:
+def _field_item(words: _Words, field: Field, value: Any, *, show_label: bool = True) -> dict[str, Any] | None:
     if field.is_table:
-        return _table_item(field, value)
-    blocks = _shown_blocks(field.kind, value)
+        return _table_item(words, field, value)
+    blocks = words.blocks(field.key, None, field.kind, value)
     if not blocks and not field.required:
         return None
-    return _item(field.label, show_label=show_label, is_text=True, blocks=blocks)
+    return _item(words.label(field.key), show_label=show_label, is_text=True, blocks=blocks)
 
 
-def _contact_item(fields: list[Field], data: dict[str, Any]) -> dict[str, Any] | None:
+def _contact_item(words: _Words, fields: list[Field], data: dict[str, Any]) -> dict[str, Any] | None:
     """The contact fields as one block: "Kontaktinformasjon for rapporten" and "Navn: ..."."""
     heading, lines = "", []
     for field in fields:
-        prefix, _, short = field.label.rpartition(": ")
+        prefix, _, short = words.label(field.key).rpartition(": ")
         heading = heading or prefix
-        value = format_value(data.get(field.key))
+        value = words.value(field.key, None, data.get(field.key))
         if value:
             lines.append({"label": short, "value": value})
     if not lines:
@@ -264,7 +322,7 @@ def _contact_item(fields: list[Field], data: dict[str, Any]) -> dict[str, Any] |
                  contact={"heading": heading, "lines": lines})
 
 
-def _questions(section: Section, data: dict[str, Any]) -> list[dict[str, Any]]:
+def _questions(words: _Words, section: Section, data: dict[str, Any]) -> list[dict[str, Any]]:
     """The section's questions as items; the foreword's own text goes without its label."""
     items: list[dict[str, Any] | None] = []
     contact = [f for f in section.fields if f.key.startswith(CONTACT_PREFIX)]
@@ -273,10 +331,10 @@ def _questions(section: Section, data: dict[str, Any]) -> list[dict[str, Any]]:
             continue
         if field.key.startswith(CONTACT_PREFIX):
             if field.key == contact[0].key:
-                items.append(_contact_item(contact, data))
+                items.append(_contact_item(words, contact, data))
             continue
         letter = section.key == FOREWORD_SECTION and field.kind == "longtext"
-        items.append(_field_item(field, data.get(field.key), show_label=not letter))
+        items.append(_field_item(words, field, data.get(field.key), show_label=not letter))
     return [item for item in items if item is not None]
 
 
@@ -286,21 +344,21 @@ def _byline(data: dict[str, Any]) -> str:
     return ", ".join(v for v in (format_value(data.get(k)).strip() for k in BYLINE_KEYS) if v)
 
 
-def _parts(form: Form, data: dict[str, Any]) -> list[dict[str, Any]]:
-    sections = sorted(form.sections, key=lambda s: s.key != FOREWORD_SECTION)  # stable sort
+def _parts(words: _Words, data: dict[str, Any]) -> list[dict[str, Any]]:
+    sections = sorted(words.form.sections, key=lambda s: s.key != FOREWORD_SECTION)  # stable sort
     parts: list[dict[str, Any]] = []
     chapter, in_chapter = "", False
     for section in sections:
         if section.chapter:
-            chapter, in_chapter = section.chapter, True
+            chapter, in_chapter = wording.chapter(words.form, section.key, words.language) or "", True
         is_foreword = section.key == FOREWORD_SECTION
-        questions = _questions(section, data)
+        questions = _questions(words, section, data)
         byline = _byline(data) if is_foreword else ""
         if not questions and not byline:
             continue  # nothing to show; a chapter it opens moves on to the next part
         number = len(parts) + 1
         parts.append({
-            "key": section.key, "title": section.title,
+            "key": section.key, "title": wording.section_title(words.form, section.key, words.language),
             "chapter": chapter, "has_chapter": bool(chapter),
             "is_front": not in_chapter, "new_page": not parts and not in_chapter,
             "is_foreword": bool(byline), "byline": byline, "questions": questions,
@@ -323,18 +381,26 @@ def _place_quote(parts: list[dict[str, Any]]) -> None:
 
 # --- Appendix: each agency's own answers (consolidated reports) ----------------------------------
 
-def _appendix(appendix: Iterable[dict[str, Any]] | None) -> dict[str, Any]:
+def _appendix_label(words: _Words, item: dict[str, Any]) -> str:
+    """An appendix line's label: the form's, in the report's language, where it names a field."""
+    key = item.get("key")
+    if words.language != DEFAULT_LANGUAGE and isinstance(key, str) and key in words.form.fields:
+        return words.label(key)
+    return format_value(item.get("label", ""))
+
+
+def _appendix(words: _Words, appendix: Iterable[dict[str, Any]] | None) -> dict[str, Any]:
     agencies = []
     for entry in appendix or ():
         figures = [
-            {"label": format_value(f.get("label", "")),
-             "value": format_value(f.get("value")) or text("report.no_value")}
+            {"label": _appendix_label(words, f),
+             "value": format_value(f.get("value"), words.language) or text("report.no_value", words.language)}
             for f in entry.get("figures") or ()
         ]
         answers = [
-            {"label": format_value(a.get("label", "")), "blocks": split_blocks(shown)}
+            {"label": _appendix_label(words, a), "blocks": split_blocks(shown)}
             for a in entry.get("answers") or ()
-            if (shown := format_value(a.get("text"))).strip()
+            if (shown := format_value(a.get("text"), words.language)).strip()
         ]
         agencies.append({"name": format_value(entry.get("agency")), "has_figures": bool(figures),
                          "figures": figures, "answers": answers})
@@ -343,29 +409,30 @@ def _appendix(appendix: Iterable[dict[str, Any]] | None) -> dict[str, Any]:
 
 # --- Coverage: what a consolidated report is made of --------------------------------------------
 
-def _coverage(coverage: dict[str, Any] | None) -> dict[str, Any]:
+def _coverage(coverage: dict[str, Any] | None, language: str) -> dict[str, Any]:
     """The sentences that say which agencies the report covers and which it left out, and why."""
     if not coverage:
         return {"show": False, "covers": "", "included": [], "has_left_out": False, "left_out_intro": "",
                 "left_out": []}
     included = [format_value(name) for name in coverage.get("included") or ()]
-    covers = (text("consolidate.report_covers_no_member", count=len(included)) if not coverage.get("member")
-              else text("consolidate.report_covers", count=len(included)) if included
-              else text("consolidate.report_covers_none"))
+    covers = (text("consolidate.report_covers_no_member", language, count=len(included))
+              if not coverage.get("member")
+              else text("consolidate.report_covers", language, count=len(included)) if included
+              else text("consolidate.report_covers_none", language))
     left_out = []
     for item in coverage.get("left_out") or ():
         reason = format_value(item.get("reason", ""))
-        left_out.append(format_value(text("consolidate.report_left_out_line", agency=item.get("agency", ""),
+        left_out.append(format_value(text("consolidate.report_left_out_line", language, agency=item.get("agency", ""),
                                           file=Path(str(item.get("file", ""))).name,
                                           reason=reason[:1].lower() + reason[1:])))
     return {"show": True, "covers": covers, "included": included, "has_left_out": bool(left_out),
-            "left_out_intro": text("consolidate.report_left_out"), "left_out": left_out}
+            "left_out_intro": text("consolidate.report_left_out", language), "left_out": left_out}
 
 
-def _with_sum_notes(data: dict[str, Any], coverage: dict[str, Any] | None) -> dict[str, Any]:
+def _with_sum_notes(data: dict[str, Any], coverage: dict[str, Any] | None, language: str) -> dict[str, Any]:
     """A figure the member left blank, filled with the agencies' sum, shown as such."""
     figures = (coverage or {}).get("figures") or {}
-    notes = {key: f"{format_value(data[key])} ({text('consolidate.report_sum_note', count=f['count'])})"
+    notes = {key: f"{format_value(data[key])} ({text('consolidate.report_sum_note', language, count=f['count'])})"
              for key, f in figures.items()
              if f.get("source") == "sum" and isinstance(data.get(key), int) and data.get(key) == f.get("sum")}
     return {**data, **notes} if notes else data
@@ -379,16 +446,20 @@ def build_context(
     appendix: list[dict[str, Any]] | None = None,
     form: Form | None = None,
     coverage: dict[str, Any] | None = None,
+    language: str = DEFAULT_LANGUAGE,
 ) -> dict[str, Any]:
     """The template's context for one document (see the module docstring for its shape).
 
     ``coverage`` (consolidated reports) is what :func:`workbook.consolidate.coverage_from_tables`
     reads back: the agencies covered and left out, and where each figure came from.
+    ``language`` (one of :data:`LANGUAGES`) is the language of every word the report adds.
     """
+    check_language(language)
     if form is None:
         form = load_form(document.get("form_id") or DEFAULT_FORM[0],
                          document.get("form_version") or DEFAULT_FORM[1])
-    data = _with_sum_notes(document.get("data") or {}, coverage)
+    words = _Words(form, language)
+    data = _with_sum_notes(document.get("data") or {}, coverage, language)
     org_name = format_value(data.get("org_name")) or format_value(document.get("agency"))
     closing = [format_value(data.get(key)).strip() for key in CLOSING_CONTACT_KEYS]
     quote = format_value(data.get(QUOTE_KEY)).strip().strip(QUOTE_MARKS).strip()
@@ -396,11 +467,18 @@ def build_context(
         "org_name": org_name,
         "reporting_year": format_value(document.get("reporting_year")),
         "quote": {"show": bool(quote), "text": quote},
-        "parts": _parts(form, data),
+        "parts": _parts(words, data),
         "contact": {"lines": [line for line in closing if line]},
-        "appendix": _appendix(appendix),
-        "coverage": _coverage(coverage),
+        "appendix": _appendix(words, appendix),
+        "coverage": _coverage(coverage, language),
     }
+
+
+def check_language(language: str) -> str:
+    """``language`` if the report is written in it; else ValueError, worded for the user."""
+    if language not in LANGUAGES:
+        raise ValueError(text("report.unknown_language", language=language))
+    return language
 
 
 def _none_as_empty(value: Any) -> Any:
@@ -420,17 +498,20 @@ def render_report(
     template: Path | None = None,
     form: Form | None = None,
     coverage: dict[str, Any] | None = None,
+    language: str = DEFAULT_LANGUAGE,
 ) -> Path:
-    """Render the Word report of ``document`` to ``output`` and return ``output``."""
-    template = Path(template) if template is not None else DEFAULT_TEMPLATE
+    """Render the Word report of ``document`` to ``output`` in ``language`` (one of
+    :data:`LANGUAGES`; ``template`` defaults to that language's) and return ``output``."""
+    check_language(language)
+    template = Path(template) if template is not None else default_template(language)
     if not template.is_file():
         raise FileNotFoundError(text("report.template_missing", path=template))
-    context = build_context(document, appendix=appendix, form=form, coverage=coverage)
+    context = build_context(document, appendix=appendix, form=form, coverage=coverage, language=language)
     repeated = Repeated(context)
     report = DocxTemplate(template)
     report.render(repeated.context, jinja_env=jinja_env())
     fit_form_tables(report.docx, repeated.cell_texts)
-    _set_properties(report.docx.core_properties, context)
+    _set_properties(report.docx.core_properties, context, language)
     package = io.BytesIO()
     report.save(package)
     with zipfile.ZipFile(package) as saved:
@@ -442,21 +523,22 @@ def render_report(
     return output
 
 
-def _set_properties(props: Any, context: dict[str, Any]) -> None:
-    """The report's own core properties: its title and author (the member), made now, in bokmål;
-    never what the template (or python-docx's default package) carried."""
+def _set_properties(props: Any, context: dict[str, Any], language: str) -> None:
+    """The report's own core properties: its title and author (the member), made now, in the
+    report's language; never what the template (or python-docx's default package) carried."""
     now = datetime.now(timezone.utc).replace(microsecond=0, tzinfo=None)
     member = context["org_name"][:255]
-    props.title = text("report.document_title", org_name=context["org_name"],
+    props.title = text("report.document_title", language, org_name=context["org_name"],
                        year=context["reporting_year"])[:255]
-    props.subject = text("report.document_subject")
+    props.subject = text("report.document_subject", language)
     props.author = props.last_modified_by = member
-    props.language = LANGUAGE
+    props.language = LANGUAGES[language]
     props.created = props.modified = now
     props.revision = 1
     props.keywords = props.comments = props.category = ""
 
 
 # ``fit_form_tables`` and ``TemplateShapeError`` live with their code and are part of this API too.
-__all__ = ["DEFAULT_TEMPLATE", "Block", "TemplateShapeError", "build_context", "fit_form_tables",
-           "format_int", "format_value", "jinja_env", "render_report", "split_blocks"]
+__all__ = ["DEFAULT_TEMPLATE", "LANGUAGES", "Block", "TemplateShapeError", "build_context", "check_language",
+           "default_template", "fit_form_tables", "format_int", "format_value", "jinja_env", "render_report",
+           "split_blocks", "template_name"]

@@ -1,7 +1,11 @@
 """Build ``templates/report.docx``: the Word template that :mod:`workbook.report` renders.
 
-Run ``python -m workbook.report_template [output.docx]`` (or ``make template``). The result is
-an ordinary Word document that the publishers may edit in Word: styles (fonts, colours, spacing), the logo on the
+Run ``python -m workbook.report_template`` (or ``make template``): it builds one template per
+language of the report (:data:`workbook.report.LANGUAGES`), ``templates/report.docx`` in bokmål
+and ``templates/report-nn.docx`` in nynorsk, each with its fixed texts from that language's
+catalogue (``report.template`` in ``locale/<language>/report.yaml``) and that language set on its
+text (spelling, hyphenation); ``python -m workbook.report_template out.docx [nn]`` builds one. Each
+result is an ordinary Word document that the publishers may edit in Word: styles (fonts, colours, spacing), the logo on the
 title page (replace the paragraph styled "Logo" with a picture), the standard text "Til lesere av
 rapporten", the footer. The tags ``{{ ... }}``, ``{%p ... %}``, ``{%tr ... %}`` and ``{%tc ... %}``
 must stay as they are: they are filled by docxtpl from the context that
@@ -44,63 +48,31 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 from docx.table import Table, _Cell
 
+from workbook import messages
+from workbook.messages import DEFAULT_LANGUAGE
+from workbook.report import LANGUAGES, template_name
+
 #: The checkout's template (the wheel carries a copy inside the package: workbook/templates).
-OUTPUT = Path(__file__).resolve().parent.parent / "templates" / "report.docx"
+OUTPUT = Path(__file__).resolve().parent.parent / "templates" / template_name(DEFAULT_LANGUAGE)
 
 #: Calibri: on every Windows machine with Word; LibreOffice shows it with the metric-compatible
 #: Carlito (Debian: fonts-crosextra-carlito), so pages break the same in Word and in the PDF.
 FONT = "Calibri"
-LANGUAGE = "nb-NO"
 ACCENT = RGBColor(0x1F, 0x4E, 0x5F)
 HEADER_FILL = "DCE6EA"
 TEXT_WIDTH_MM = 160  # A4 (210 mm) less 25 mm margins on each side
 
-TO_READERS = (
-    "Offentlig sektor er landets største kunde og forbruker. Med dette følger stor innkjøpsmakt og "
-    "et stort ansvar. Gjennom forvaltningen av fellesskapets ressurser bør offentlige virksomheter "
-    "gå foran og etterspørre varer som er tilvirket etter høye etiske og sosiale standarder for "
-    "arbeids- og miljøforhold i leverandørkjeden.",
-    "Medlemmer i Etisk handel Norge har forpliktet seg til å bruke sin innflytelse til å øke "
-    "oppslutningen om etisk handel. For medlemmer i offentlig sektor betyr det at innkjøpsmakten "
-    "skal brukes på en måte som fremmer ansvarlig handel og rettferdig konkurranse mellom "
-    "leverandører, der samfunnsansvar er en viktig komponent på linje med pris, kvalitet, "
-    "leveringssikkerhet, osv. En viktig målsetting er derfor at etisk handel skal bidra til at "
-    "useriøse leverandører ikke tildeles offentlige kontrakter. En annen, og like viktig "
-    "målsetting, er at offentlig sektor anskaffer varer og tjenester på en måte som bidrar til at "
-    "de som lager produktene får sine grunnleggende rettigheter oppfylt og at produksjonen ikke er "
-    "til skade for miljøet.",
-    "Medlemmer i Etisk handel Norge er forpliktet til årlig å rapportere om fremdriften i arbeidet "
-    "med etisk handel. Rapporten er offentlig tilgjengelig. Medlemmenes innmeldingstidspunkt vil "
-    "påvirke hvor langt de har kommet.",
-    "Rapporteringsmalen for medlemmer i offentlig sektor ble revidert 2013, blant annet for å gi "
-    "et bedre og klarere bilde av medlemmenes arbeid med etisk handel i leverandørkjeden. Andre "
-    "forhold som miljøvennlige innkjøp, sosial dumping og anskaffelse av rettferdig "
-    "handel-merkede varer er også viktig, men ikke en del av denne rapporten.",
-)
-SIGNATURE = ("Heidi Furustøl", "Daglig leder Etisk handel Norge")
-#: Etisk handel Norge's own opening quote: the template's, whatever the member's own quote is.
-EHN_QUOTE = (
-    "”Å stille etiske- og sosiale krav i offentlige anskaffelser er nødvendig for å fremme "
-    "anstendige arbeids- og miljøforhold. Det vil også styrke prinsippet om likebehandling, som er "
-    "en forutsetning for velfungerende og effektive markeder.”"
-)
-TO_READERS_HEADING = "Til lesere av rapporten"
-CONTENTS_HEADING = "Innhold"
-APPENDIX_HEADING = "Vedlegg: Svar fra virksomhetene"
-REQUIREMENTS_GROUP = "Anvendt etiske/sosiale krav i anskaffelsesprosessen"
-#: The form's instruction under 2.2, above its table (as in the published reports).
-REQUIREMENTS_INSTRUCTION = (
-    "Oppgi i hvilke anskaffelser etiske- og sosiale krav er anvendt i rapporteringsåret, inklusive "
-    "anskaffelser tidligere år dersom disse er gjenstand for oppfølging; type avtale; antall "
-    "leverandører som leverer på avtalene; krav i hvilke faser i anskaffelsesprosessen. "
-    "Virksomheter som legger etiske- og sosiale krav til grunn i alle anskaffelser lister opp minst "
-    "fem anskaffelser der kravene anses som relevante."
-)
+
+
+def _t(language: str, key: str, **values: str) -> str:
+    """The template's fixed text ``key`` (``report.template.<key>`` in the catalogue)."""
+    return messages.text(f"report.template.{key}", language, **values)
+
+
 #: Bookmarks of the template's own headings, for the table of contents (the parts' bookmarks come
 #: from the context); ids far above the context's, which count from 1.
 STATIC_BOOKMARKS = {"readers": ("_TocReaders", 90001), "appendix": ("_TocAppendix", 90002),
                     "coverage": ("_TocCoverage", 90003)}
-COVERAGE_HEADING = "Om sammenstillingen"
 
 # Custom paragraph styles: (name shown in Word, style id).
 QUESTION = ("Spørsmål", "Question")
@@ -116,6 +88,15 @@ MEMBER_QUOTE = ("Sitat fra medlemmet", "MemberQuote")
 CONTENTS_TITLE = ("Innholdsoverskrift", "ContentsHeading")
 #: The table style that marks the form's tables; the report fits their columns to the text.
 FORM_TABLE_STYLE = ("Skjematabell", "FormTable")
+#: The catalogue key of each custom style's name in the report's language (built with the names
+#: above, then renamed: paragraphs and styles refer to a style by its id, never by its name).
+STYLE_NAMES = {
+    QUESTION: "style_question", TABLE_TEXT: "style_table_text", TABLE_HEADING: "style_table_heading",
+    TABLE_TEXT_SMALL: "style_table_text_small", TABLE_HEADING_SMALL: "style_table_heading_small",
+    LOGO: "style_logo", COVER_LINE: "style_cover_line", SPACER: "style_spacer",
+    MEMBER_QUOTE: "style_member_quote", CONTENTS_TITLE: "style_contents_title",
+    FORM_TABLE_STYLE: "style_form_table",
+}
 
 
 # --- Document set-up ------------------------------------------------------------------------
@@ -143,13 +124,13 @@ def _explicit_fonts(rpr_parent: object) -> None:
         fonts.set(qn(attr), FONT)
 
 
-def _fonts_and_language(doc: DocxDocument) -> None:
+def _fonts_and_language(doc: DocxDocument, language: str) -> None:
     styles = doc.styles.element
     rpr_default = styles.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
     _explicit_fonts(rpr_default)
     lang = rpr_default.find(qn("w:lang"))
     for attr in ("w:val", "w:eastAsia"):
-        lang.set(qn(attr), LANGUAGE)
+        lang.set(qn(attr), LANGUAGES[language])
     for fonts in styles.iter(qn("w:rFonts")):
         _explicit_fonts(fonts.getparent())
     normal = doc.styles["Normal"]
@@ -241,15 +222,21 @@ def _custom_styles(doc: DocxDocument) -> None:
     table.base_style = doc.styles["Table Grid"]
 
 
-def _settings(doc: DocxDocument) -> None:
-    """Word updates the fields (the contents' page numbers) on opening; theme language bokmål."""
+def _style_names(doc: DocxDocument, language: str) -> None:
+    """Name the custom styles in ``language``, as Word's style gallery shows them."""
+    for (name, _), key in STYLE_NAMES.items():
+        doc.styles[name].name = _t(language, key)
+
+
+def _settings(doc: DocxDocument, language: str) -> None:
+    """Word updates the fields (the contents' page numbers) on opening; theme language the report's."""
     settings = doc.settings.element
     update = OxmlElement("w:updateFields")
     update.set(qn("w:val"), "true")
     settings.find(qn("w:compat")).addprevious(update)
     theme_lang = settings.find(qn("w:themeFontLang"))
     if theme_lang is not None:
-        theme_lang.set(qn("w:val"), LANGUAGE)
+        theme_lang.set(qn("w:val"), LANGUAGES[language])
 
 
 def _drop_thumbnail(doc: DocxDocument) -> None:
@@ -375,11 +362,11 @@ def _tag_row(table: Table, index: int, tag: str) -> None:
 
 # --- Parts of the report ----------------------------------------------------------------------
 
-def title_page(doc: DocxDocument) -> None:
-    para(doc, "Etisk handel Norge", LOGO[0])  # replace with the logo picture in Word
-    para(doc, "Medlemsrapportering for {{ org_name }}", "Title")
-    para(doc, "for {{ reporting_year }}", COVER_LINE[0])
-    last = para(doc, "Offentlig sektor", COVER_LINE[0])
+def title_page(doc: DocxDocument, language: str) -> None:
+    para(doc, _t(language, "ehn"), LOGO[0])  # replace with the logo picture in Word
+    para(doc, _t(language, "title", org_name="{{ org_name }}"), "Title")
+    para(doc, _t(language, "cover_year", year="{{ reporting_year }}"), COVER_LINE[0])
+    last = para(doc, _t(language, "cover_sector"), COVER_LINE[0])
     last.add_run().add_break(WD_BREAK.PAGE)
 
 
@@ -415,16 +402,16 @@ def contents_entry(container: object, style: str, text: str, anchor: str) -> Non
     paragraph._p.append(link)
 
 
-def contents(doc: DocxDocument) -> None:
+def contents(doc: DocxDocument, language: str) -> None:
     """The table of contents: chapters and sections, on a page of its own."""
-    para(doc, CONTENTS_HEADING, CONTENTS_TITLE[0])
-    contents_entry(doc, "toc 1", TO_READERS_HEADING, STATIC_BOOKMARKS["readers"][0])
+    para(doc, _t(language, "contents"), CONTENTS_TITLE[0])
+    contents_entry(doc, "toc 1", _t(language, "to_readers_heading"), STATIC_BOOKMARKS["readers"][0])
     para(doc, "{%p for part in parts %}")
     para(doc, "{%p if part.has_chapter %}")
     contents_entry(doc, "toc 1", "{{ part.chapter }}", "{{ part.chapter_anchor }}")
     para(doc, "{%p endif %}")
     para(doc, "{%p if part.is_foreword %}")
-    contents_entry(doc, "toc 1", "Forord fra: {{ part.byline }}", "{{ part.anchor }}")
+    contents_entry(doc, "toc 1", _t(language, "foreword", byline="{{ part.byline }}"), "{{ part.anchor }}")
     para(doc, "{%p elif part.is_front %}")
     contents_entry(doc, "toc 1", "{{ part.title }}", "{{ part.anchor }}")
     para(doc, "{%p else %}")
@@ -432,23 +419,24 @@ def contents(doc: DocxDocument) -> None:
     para(doc, "{%p endif %}")
     para(doc, "{%p endfor %}")
     para(doc, "{%p if coverage.show %}")
-    contents_entry(doc, "toc 1", COVERAGE_HEADING, STATIC_BOOKMARKS["coverage"][0])
+    contents_entry(doc, "toc 1", _t(language, "coverage_heading"), STATIC_BOOKMARKS["coverage"][0])
     para(doc, "{%p endif %}")
     para(doc, "{%p if appendix.show %}")
-    contents_entry(doc, "toc 1", APPENDIX_HEADING, STATIC_BOOKMARKS["appendix"][0])
+    contents_entry(doc, "toc 1", _t(language, "appendix_heading"), STATIC_BOOKMARKS["appendix"][0])
     para(doc, "{%p endif %}")
 
 
-def to_readers(doc: DocxDocument) -> None:
-    para(doc, EHN_QUOTE, "Quote", page_break_before=True)
-    heading = para(doc, TO_READERS_HEADING, "Heading 1")
+def to_readers(doc: DocxDocument, language: str) -> None:
+    """Etisk handel Norge's own opening quote and letter, whatever the member's own quote is."""
+    para(doc, _t(language, "ehn_quote"), "Quote", page_break_before=True)
+    heading = para(doc, _t(language, "to_readers_heading"), "Heading 1")
     _bookmark(heading, STATIC_BOOKMARKS["readers"][0], str(STATIC_BOOKMARKS["readers"][1]))
-    for text in TO_READERS:
-        para(doc, text)
-    signature = para(doc, SIGNATURE[0])
+    for paragraph in messages.lines("report.template.to_readers", language):
+        para(doc, paragraph)
+    signature = para(doc, _t(language, "signature_name"))
     signature.paragraph_format.space_before = Pt(18)
     signature.add_run().add_break()
-    signature.add_run(SIGNATURE[1])
+    signature.add_run(_t(language, "signature_title"))
 
 
 def _heading(doc: DocxDocument, text: str, style: str, anchor: str,
@@ -458,12 +446,13 @@ def _heading(doc: DocxDocument, text: str, style: str, anchor: str,
     _bookmark(heading, f"{{{{ part.{anchor} }}}}", f"{{{{ part.{anchor}_id }}}}")
 
 
-def part_headings(doc: DocxDocument) -> None:
+def part_headings(doc: DocxDocument, language: str) -> None:
     para(doc, "{%p if part.has_chapter %}")
     _heading(doc, "{{ part.chapter }}", "Heading 1", "chapter_anchor", page_break_before=True)
     para(doc, "{%p endif %}")
     para(doc, "{%p if part.is_foreword %}")
-    _heading(doc, "Forord fra: {{ part.byline }}", "Heading 1", "anchor", page_break_before=True)
+    _heading(doc, _t(language, "foreword", byline="{{ part.byline }}"), "Heading 1", "anchor",
+             page_break_before=True)
     para(doc, "{%p elif part.new_page %}")
     _heading(doc, "{{ part.title }}", "Heading 1", "anchor", page_break_before=True)
     para(doc, "{%p elif part.is_front %}")
@@ -506,7 +495,7 @@ def generic_table(doc: DocxDocument) -> None:
     para(doc, "", SPACER[0])
 
 
-def requirements_table(doc: DocxDocument, *, with_agency: bool) -> None:
+def requirements_table(doc: DocxDocument, language: str, *, with_agency: bool) -> None:
     """2.2: the three Ja/Nei columns grouped under one heading, as in the form."""
     lead = ["procurement", "agreement_type", "supplier_count"]
     widths = [46.0, 24.0, 24.0]
@@ -523,7 +512,7 @@ def requirements_table(doc: DocxDocument, *, with_agency: bool) -> None:
     group = table.cell(0, n).merge(table.cell(0, n + 2))
     for index, key in enumerate(lead):
         _first_paragraph(table.cell(0, index), f"{{{{ q.table.labels.{key} }}}}", heading)
-    _first_paragraph(group, REQUIREMENTS_GROUP, heading)
+    _first_paragraph(group, _t(language, "requirements_group"), heading)
     for index, key in enumerate(phases):
         _first_paragraph(table.cell(1, n + index), f"{{{{ q.table.labels.{key} }}}}", heading)
     for row in table.rows[:2]:
@@ -543,7 +532,7 @@ def requirements_table(doc: DocxDocument, *, with_agency: bool) -> None:
     para(doc, "", SPACER[0])
 
 
-def question_items(doc: DocxDocument) -> None:
+def question_items(doc: DocxDocument, language: str) -> None:
     para(doc, "{%p for q in part.questions %}")
     para(doc, "{%p if q.show_label %}")
     para(doc, "{{ q.label }}", "Heading 3")
@@ -556,11 +545,12 @@ def question_items(doc: DocxDocument) -> None:
     para(doc, "{{ line.label }}: {{ line.value }}")
     para(doc, "{%p endfor %}")
     para(doc, "{%p elif q.is_requirements %}")
-    para(doc, REQUIREMENTS_INSTRUCTION).paragraph_format.keep_with_next = True
+    # the form's instruction under 2.2, above its table (as in the published reports)
+    para(doc, _t(language, "requirements_instruction")).paragraph_format.keep_with_next = True
     para(doc, "{%p if q.table.show_agency %}")
-    requirements_table(doc, with_agency=True)
+    requirements_table(doc, language, with_agency=True)
     para(doc, "{%p else %}")
-    requirements_table(doc, with_agency=False)
+    requirements_table(doc, language, with_agency=False)
     para(doc, "{%p endif %}")
     para(doc, "{%p elif q.is_table %}")
     generic_table(doc)
@@ -575,25 +565,25 @@ def member_quote(doc: DocxDocument) -> None:
     para(doc, "{%p endif %}")
 
 
-def parts(doc: DocxDocument) -> None:
+def parts(doc: DocxDocument, language: str) -> None:
     para(doc, "{%p for part in parts %}")
-    part_headings(doc)
-    question_items(doc)
+    part_headings(doc, language)
+    question_items(doc, language)
     member_quote(doc)
     para(doc, "{%p endfor %}")
 
 
-def closing_contact(doc: DocxDocument) -> None:
-    heading = para(doc, "Kontakt:", QUESTION[0])
+def closing_contact(doc: DocxDocument, language: str) -> None:
+    heading = para(doc, _t(language, "closing_contact"), QUESTION[0])
     heading.paragraph_format.space_before = Pt(30)
     para(doc, "{%p for line in contact.lines %}")
     para(doc, "{{ line }}").paragraph_format.space_after = Pt(0)
     para(doc, "{%p endfor %}")
 
 
-def appendix(doc: DocxDocument) -> None:
+def appendix(doc: DocxDocument, language: str) -> None:
     para(doc, "{%p if appendix.show %}")
-    heading = para(doc, APPENDIX_HEADING, "Heading 1", page_break_before=True)
+    heading = para(doc, _t(language, "appendix_heading"), "Heading 1", page_break_before=True)
     _bookmark(heading, STATIC_BOOKMARKS["appendix"][0], str(STATIC_BOOKMARKS["appendix"][1]))
     para(doc, "{%p for a in appendix.agencies %}")
     para(doc, "{{ a.name }}", "Heading 2")
@@ -615,10 +605,10 @@ def appendix(doc: DocxDocument) -> None:
     para(doc, "{%p endif %}")
 
 
-def coverage(doc: DocxDocument) -> None:
+def coverage(doc: DocxDocument, language: str) -> None:
     """A consolidated report: which agencies it covers, which it left out and why."""
     para(doc, "{%p if coverage.show %}")
-    heading = para(doc, COVERAGE_HEADING, "Heading 1", page_break_before=True)
+    heading = para(doc, _t(language, "coverage_heading"), "Heading 1", page_break_before=True)
     _bookmark(heading, STATIC_BOOKMARKS["coverage"][0], str(STATIC_BOOKMARKS["coverage"][1]))
     para(doc, "{{ coverage.covers }}")
     para(doc, "{%p for name in coverage.included %}")
@@ -644,14 +634,14 @@ def _page_field(paragraph: object) -> None:
     paragraph._p.append(field)
 
 
-def footer(doc: DocxDocument) -> None:
+def footer(doc: DocxDocument, language: str) -> None:
     section = doc.sections[0]
     paragraph = section.footer.paragraphs[0]
     style = doc.styles["Footer"]
     style.paragraph_format.tab_stops.clear_all()
     style.paragraph_format.tab_stops.add_tab_stop(Mm(TEXT_WIDTH_MM), WD_TAB_ALIGNMENT.RIGHT)
     paragraph.style = style
-    run = paragraph.add_run("Medlemsrapportering {{ reporting_year }} – {{ org_name }}\tSide ")
+    run = paragraph.add_run(_t(language, "footer", year="{{ reporting_year }}", org_name="{{ org_name }}"))
     run.font.size = Pt(9)
     _page_field(paragraph)
     section.first_page_footer.paragraphs[0].text = ""
@@ -676,45 +666,60 @@ def _own_app_properties(output: Path) -> None:
                             else blob)
 
 
-def _properties(doc: DocxDocument) -> None:
+def _properties(doc: DocxDocument, language: str) -> None:
     props = doc.core_properties
-    props.title = "Medlemsrapportering"
-    props.subject = "Medlemsrapportering, offentlig sektor"
-    props.author = "Etisk handel Norge"
-    props.language = LANGUAGE
+    props.title = _t(language, "document_title")
+    props.subject = messages.text("report.document_subject", language)
+    props.author = _t(language, "ehn")
+    props.language = LANGUAGES[language]
     props.comments = ""
     props.keywords = ""
 
 
-BUILDERS: tuple[Callable[[DocxDocument], None], ...] = (
+BUILDERS: tuple[Callable[[DocxDocument, str], None], ...] = (
     title_page, contents, to_readers, parts, closing_contact, coverage, appendix, footer,
 )
 
 
-def build_template(output: Path = OUTPUT) -> Path:
-    """Write the report template to ``output`` and return the path."""
+def build_template(output: Path = OUTPUT, language: str = DEFAULT_LANGUAGE) -> Path:
+    """Write the report template in ``language`` (a key of :data:`LANGUAGES`) to ``output`` and
+    return the path."""
+    if language not in LANGUAGES:
+        raise ValueError(f"the report has no template in «{language}»: {', '.join(LANGUAGES)}")
     doc = Document()
     _page_setup(doc)
-    _fonts_and_language(doc)
+    _fonts_and_language(doc, language)
     _heading_styles(doc)
     _custom_styles(doc)
-    _settings(doc)
+    _settings(doc, language)
     _drop_thumbnail(doc)
-    _properties(doc)
+    _properties(doc, language)
     body = doc.element.body
     for paragraph in list(body.iterchildren(qn("w:p"))):
         body.remove(paragraph)  # the default document's empty first paragraph
     for builder in BUILDERS:
-        builder(doc)
+        builder(doc, language)
+    _style_names(doc, language)
     output.parent.mkdir(parents=True, exist_ok=True)
     doc.save(str(output))
     _own_app_properties(output)
     return output
 
 
+def build_templates(folder: Path = OUTPUT.parent) -> list[Path]:
+    """Write the template of every language of the report into ``folder`` (its file names:
+    :func:`workbook.report.template_name`)."""
+    return [build_template(folder / template_name(language), language) for language in LANGUAGES]
+
+
 def main(argv: list[str]) -> int:
-    output = Path(argv[1]) if len(argv) > 1 else OUTPUT
-    print(build_template(output))
+    """No argument: every language's template into ``templates/``; else ``OUTPUT [LANGUAGE]``."""
+    if len(argv) > 1:
+        built = [build_template(Path(argv[1]), argv[2] if len(argv) > 2 else DEFAULT_LANGUAGE)]
+    else:
+        built = build_templates()
+    for path in built:
+        print(path)
     return 0
 
 

@@ -4,7 +4,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from workbook.cli.common import err, existing_file, library_errors, say
+from workbook.cli.common import err, existing_file, library_errors, say, usage_error
 from workbook.messages import text
 
 
@@ -15,14 +15,19 @@ def report(
     pdf: Annotated[bool, typer.Option("--pdf", help=text("help.report.pdf"), metavar="")] = False,
     template: Annotated[Optional[str], typer.Option(help=text("help.report.template"),
                                                     metavar=text("help.file"))] = None,
+    lang: Annotated[str, typer.Option("--lang", help=text("help.report.lang"), metavar="nb|nn")] = "nb",
 ) -> None:
     """Write the member report as a Word document (and PDF) from a filled workbook (help: cli.yaml)."""
     from workbook.cli.validate import print_problems
     from workbook.consolidate import appendix_from_tables, coverage_from_tables
     from workbook.pdf import convert_to_pdf
-    from workbook.report import render_report
+    from workbook.report import check_language, render_report
     from workbook.validate import check_submission, read_isolated
 
+    try:
+        language = check_language(lang)
+    except ValueError as error:
+        usage_error(str(error))
     path = existing_file(file, text("help.file"))
     template_path = existing_file(template, "--template")
     sub = read_isolated(path)  # a file that kills its reader is a problem of its own
@@ -34,7 +39,7 @@ def report(
     appendix = appendix_from_tables(sub.form, sub.extra_tables) or None
     with library_errors():
         written = render_report(sub.document(), output, appendix=appendix, template=template_path, form=sub.form,
-                                coverage=coverage_from_tables(sub.form, sub.extra_tables))
+                                coverage=coverage_from_tables(sub.form, sub.extra_tables), language=language)
     say(err, text("cli.report_written", path=written))
     if pdf:
         with library_errors():

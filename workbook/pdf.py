@@ -9,7 +9,7 @@ by each converted file being there.
 
 The PDF is tagged and made to PDF/UA-1 (universell utforming: Norwegian public bodies publish
 accessible documents): headings, lists and tables are tagged, table header rows are marked, the
-document's language (/Lang, from the report's nb-NO) and title (shown in the title bar) are set.
+document's language (/Lang, from the report's nb-NO or nn-NO) and title (shown in the title bar) are set.
 LibreOffice does this only when asked, through the PDF export filter's options (LibreOffice 7.4
 and later read them as JSON; an older one ignores them and writes an untagged PDF, which is
 refused rather than published).

@@ -221,10 +221,12 @@ class _Words:
 
     def shown(self, key: str, column: str | None, value: Any) -> Any:
         """``value`` with each stored choice as the language shows it (anything else as typed)."""
+        if self.language == DEFAULT_LANGUAGE:
+            return value  # bokmål shows the stored values themselves
         field = self.form.field(key)
         kind, allowed = (field.kind, field.allowed) if column is None else \
             (field.column(column).kind, field.column(column).allowed)
-        if self.language == DEFAULT_LANGUAGE or kind not in ("choice", "choices"):
+        if kind not in ("choice", "choices"):
             return value
 
         def one(item: Any) -> Any:

@@ -57,6 +57,7 @@ def test_the_wheel_carries_every_package_the_rules_and_the_template(wheel: Path)
     assert "workbook/rules/ehn-offentlig/2020.1/form.yaml" in names
     assert "workbook/rules/ehn-offentlig/2020.1/schema.yaml" in names
     assert "workbook/templates/report.docx" in names
+    assert "workbook/templates/report-nn.docx" in names  # every language's template
     assert "workbook/locale/nb/cli.yaml" in names
     assert {f"workbook/locale/nn/{p.name}" for p in (ROOT / "workbook" / "locale" / "nb").glob("*.yaml")} <= names
     modules = {p.relative_to(ROOT).as_posix() for p in (ROOT / "workbook").rglob("*.py")}

@@ -30,8 +30,10 @@ from xlsxwriter.worksheet import Worksheet
 from workbook.document import canonical
 from workbook.errors import WorkbookError
 from workbook.form import AGENCY_COLUMN_KEY, ROLE_AGENCY, ROLE_MEMBER, Form, load_form
-from workbook.generate import MAX_ROW_HEIGHT, NUMBER_FORMAT, Styles, generate
+from workbook.generate import generate
 from workbook.messages import text
+from workbook.style import LIST_MARGINS, TABLE_STYLE, Styles, lines as _lines, print_setup, \
+    row_height as _row_height  # noqa: F401 (_lines: as the tests know it)
 from workbook.validate import FileResult, expand_paths, validate_paths
 
 FIGURES_TABLE = "agency_figures"
@@ -293,45 +295,6 @@ def combine(results: list[FileResult], member: FileResult | None = None, *, year
 
 
 # --- the consolidated workbook -------------------------------------------------------------------
-LINE_POINTS = 15  # a line of Calibri 11 with its leading
-
-
-def _row_height(*cells: tuple[str, int]) -> float:
-    """Points that show every line of the wrapped ``(text, column width)`` cells of a row.
-
-    Wrapped at word boundaries at 1.1 characters per unit of column width (Calibri 11 in
-    LibreOffice fits about 1.25): LibreOffice keeps the height it is given, and prints text that
-    does not fit over the next row.
-    """
-    lines = max([1] + [_lines(value, max(1, int(width * 1.1) - 1)) for value, width in cells if value])
-    return min(MAX_ROW_HEIGHT, lines * LINE_POINTS + 4)
-
-
-def _lines(value: str, chars: int) -> int:
-    """Lines of ``value`` wrapped at word boundaries at ``chars`` a line (a longer word starts a
-    line of its own and is broken, as LibreOffice does).
-
-    Counted by hand: textwrap builds every line and took most of the time of a large
-    consolidation (15,000 answers); only the count is needed.
-    """
-    if len(value) <= chars and "\n" not in value:  # most cells: one line
-        return 1
-    total = 0
-    for part in value.split("\n"):
-        lines, used = 1, 0
-        for word in part.split():
-            size = len(word)
-            if used and used + 1 + size <= chars:
-                used += 1 + size
-                continue
-            if used:
-                lines += 1
-            lines += (size - 1) // chars
-            used = size - ((size - 1) // chars) * chars
-        total += lines
-    return total
-
-
 def _title(ws: Worksheet, title: str, styles: Styles) -> None:
     ws.write_string(0, 0, title, styles.title)
     ws.set_row(0, 24)  # the 16-point title, which would otherwise run into the line below
@@ -354,15 +317,14 @@ def _figures_sheet(outcome: Consolidation, book: Workbook, styles: Styles) -> No
     header = 3
     rows = outcome.figures or [("", {})]
     last = header + len(rows)
-    number = book.add_format({"num_format": NUMBER_FORMAT, "valign": "top"})
-    wrap = book.add_format({"text_wrap": True, "valign": "top"})
+    number, wrap = styles.number, styles.wrap
     labels = [form.field(k).label for k in keys]
     head_height = _row_height(*[(label, 20) for label in labels])
     ws.add_table(header, 0, last, len(keys), {
-        "name": FIGURES_TABLE, "style": "Table Style Light 9",
+        "name": FIGURES_TABLE, "style": TABLE_STYLE,
         "columns": [{"header": text("consolidate.col_agency")}] + [{"header": label} for label in labels],
     })
-    ws.set_row(header, head_height, book.add_format({"text_wrap": True, "bold": True, "valign": "top"}))
+    ws.set_row(header, head_height, styles.head)
     for i, (name, values) in enumerate(rows, start=header + 1):
         ws.write_string(i, 0, name, wrap)
         ws.set_row(i, _row_height((name, 40)))
@@ -372,18 +334,16 @@ def _figures_sheet(outcome: Consolidation, book: Workbook, styles: Styles) -> No
                 ws.write_number(i, j, value, number)
             else:
                 ws.write_blank(i, j, None, number)
-    _totals_table(outcome, book, ws, last + 2, keys, labels, head_height)
+    _totals_table(outcome, styles, ws, last + 2, keys, labels, head_height)
     ws.freeze_panes(header + 1, 1)
     _print_setup(ws, header)
 
 
-def _totals_table(outcome: Consolidation, book: Workbook, ws: Worksheet, header: int, keys: list[str],
+def _totals_table(outcome: Consolidation, styles: Styles, ws: Worksheet, header: int, keys: list[str],
                   labels: list[str], head_height: float) -> None:
     """Below the agencies: their sum, how many gave a figure, the member's own, the difference and
     what the consolidated form (and so the report) uses; one row each, keyed in the last column."""
-    bold = book.add_format({"bold": True, "num_format": NUMBER_FORMAT, "valign": "top"})
-    differs = book.add_format({"bold": True, "num_format": NUMBER_FORMAT, "bg_color": "#F8CBAD",
-                               "font_color": "#9C0006"})
+    bold, differs = styles.total, styles.differs
     used = outcome.document["data"]
     values: dict[str, dict[str, Any]] = {
         "sum": outcome.sums, "count": outcome.counts, "member": outcome.member_figures,
@@ -392,11 +352,11 @@ def _totals_table(outcome: Consolidation, book: Workbook, ws: Worksheet, header:
         "used": {k: used.get(k) for k in keys},
     }
     ws.add_table(header, 0, header + len(TOTAL_ROWS), len(keys) + 1, {
-        "name": TOTALS_TABLE, "style": "Table Style Light 9",
+        "name": TOTALS_TABLE, "style": TABLE_STYLE,
         "columns": [{"header": text("consolidate.col_total")}] + [{"header": label} for label in labels]
         + [{"header": text("consolidate.col_key")}],
     })
-    ws.set_row(header, head_height, book.add_format({"text_wrap": True, "bold": True, "valign": "top"}))
+    ws.set_row(header, head_height, styles.head)
     for i, row_key in enumerate(TOTAL_ROWS, start=header + 1):
         ws.write_string(i, 0, text(f"consolidate.total_{row_key}"), bold)
         for j, key in enumerate(keys, start=1):
@@ -406,16 +366,12 @@ def _totals_table(outcome: Consolidation, book: Workbook, ws: Worksheet, header:
             else:
                 ws.write_blank(i, j, None, bold)
         ws.write_string(i, len(keys) + 1, row_key)
-    ws.write_string(header + len(TOTAL_ROWS) + 1, 0, text("consolidate.difference_note"), book.add_format(
-        {"italic": True, "font_color": "#595959"}))
+    ws.write_string(header + len(TOTAL_ROWS) + 1, 0, text("consolidate.difference_note"), styles.note)
 
 
 def _print_setup(ws: Worksheet, header: int) -> None:
-    ws.set_paper(9)
-    ws.set_landscape()
-    ws.fit_to_pages(1, 0)
+    print_setup(ws, landscape=True, margins=LIST_MARGINS)
     ws.repeat_rows(header)
-    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
 
 
 def _texts_sheet(outcome: Consolidation, book: Workbook, styles: Styles) -> None:
@@ -428,10 +384,9 @@ def _texts_sheet(outcome: Consolidation, book: Workbook, styles: Styles) -> None
     _key_column(ws, len(TEXT_WIDTHS) - 1)
     header = 3
     rows = outcome.texts or [("", "", "")]
-    wrap = book.add_format({"text_wrap": True, "valign": "top"})
-    head = book.add_format({"text_wrap": True, "bold": True, "valign": "top"})
+    wrap, head = styles.wrap, styles.head
     ws.add_table(header, 0, header + len(rows), len(TEXT_WIDTHS) - 1, {
-        "name": TEXTS_TABLE, "style": "Table Style Light 9",
+        "name": TEXTS_TABLE, "style": TABLE_STYLE,
         "columns": [{"header": text(f"consolidate.{c}"), "header_format": head} for c in
                     ("col_agency", "col_section", "col_question", "col_answer", "col_key")],
     })
@@ -459,10 +414,9 @@ def _coverage_sheet(outcome: Consolidation, book: Workbook, styles: Styles) -> N
     _key_column(ws, len(widths))
     header = 3
     rows = outcome.statuses() or [{"agency": "", "file": "", "status": "", "reason": ""}]
-    wrap = book.add_format({"text_wrap": True, "valign": "top"})
-    head = book.add_format({"text_wrap": True, "bold": True, "valign": "top"})
+    wrap, head = styles.wrap, styles.head
     ws.add_table(header, 0, header + len(rows), len(widths), {
-        "name": COVERAGE_TABLE, "style": "Table Style Light 9",
+        "name": COVERAGE_TABLE, "style": TABLE_STYLE,
         "columns": [{"header": text(f"consolidate.{c}"), "header_format": head} for c in
                     ("col_agency", "col_included", "col_reason", "col_file", "col_status")],
     })

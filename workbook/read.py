@@ -16,13 +16,14 @@ from pathlib import Path
 from typing import Any
 
 import python_calamine
-from xlsxwriter.utility import xl_rowcol_to_cell
 
 from workbook.cells import Band, SheetValues, TooManyCells, calamine_can_read, parse_shared_strings, parse_sheet, \
     parse_styles
-from workbook.container import Area, Container, ContainerProblem, Table, open_container
+from workbook.cellref import Area, cell as _cell
+from workbook.container import Container, ContainerProblem, Table, open_container
 from workbook.errors import UnknownFormError
 from workbook.form import AGENCY_COLUMN_KEY, Field, Form, available_forms, load_form
+from workbook.layout import FIRST_QUESTION_ROW, IDENTITY, META_ROWS, TABLE_LEAD_ROWS, marked, unmarked
 from workbook.messages import text
 from workbook.normalize import NOTICES, is_chosen, is_empty, normalise, to_int, to_text
 from workbook.problems import ERROR, WARNING, Problem, make
@@ -31,7 +32,6 @@ from workbook.problems import ERROR, WARNING, Problem, make
 BELOW_TABLE_ROWS = 20
 #: Values typed where nothing reads them, reported one by one per sheet; the rest are counted.
 STRAY_REPORTED = 50
-REQUIRED_MARK = " *"
 _DECLARED_COUNT = re.compile(rb"\b(?:uniqueCount|count)\s*=\s*[\"'](\d+)")
 
 
@@ -72,16 +72,6 @@ class Submission:
     def place(self, path: tuple[Any, ...]) -> tuple[str | None, str | None, int | None]:
         found = self.places.get(path)
         return found if found else (None, None, None)
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def _cell(row: int, col: int) -> str:
-    """``B5`` for (4, 1); cached: every workbook of a form names the same few thousand cells."""
-    return xl_rowcol_to_cell(row, col)
-
-
-def _label(text: str) -> str:
-    return text[: -len(REQUIRED_MARK)] if text.endswith(REQUIRED_MARK) else text
 
 
 class _Reader:
@@ -219,7 +209,7 @@ class _Reader:
         assert self.container is not None
         found: dict[str, Any] = {}
         conflicts: list[tuple[str, Any, Any]] = []
-        for key in ("form_id", "form_version", "reporting_year", "agency"):
+        for key in (k for k in META_ROWS if k != "role"):  # the role is read on its own (_role)
             area = self.container.names.get(key)
             value = None
             if area is not None and area.sheet in self.container.sheets and self.grid(area.sheet) is not None:
@@ -228,7 +218,7 @@ class _Reader:
             stamped = self.container.properties.get(key)
             if is_empty(value):
                 value = stamped
-            elif key in _IDENTITY and not is_empty(stamped) and _same_text(value) != _same_text(stamped):
+            elif key in IDENTITY and not is_empty(stamped) and _same_text(value) != _same_text(stamped):
                 conflicts.append((key, value, stamped))
             found[key] = value
         form_id, _ = to_text(found["form_id"])
@@ -403,7 +393,7 @@ class _Reader:
         by_label = {c.label: c for c in field_.columns}
         columns: list[tuple[int, Any]] = []
         for offset, header in enumerate(table.headers):
-            column = by_label.get(_label(header))
+            column = by_label.get(unmarked(header))
             if column is not None:
                 columns.append((area.first_col + offset, column))
         self.sub.places[(field_.key,)] = (sheet, _cell(area.first_row, area.first_col), None)
@@ -413,7 +403,7 @@ class _Reader:
                 self.problem("table-column-missing", sheet=sheet, cell=_cell(area.first_row, area.first_col),
                              key=field_.key, label=field_.label, column_label=column.label)
         self.known_areas.setdefault(sheet, []).append(
-            (max(0, area.first_row - 2), area.first_col, area.last_row, area.last_col))
+            (max(0, area.first_row - TABLE_LEAD_ROWS), area.first_col, area.last_row, area.last_col))
         rows: list[dict[str, Any]] = []
         values = self.grids[sheet]
         span = range(area.first_col, area.last_col + 1)
@@ -495,7 +485,7 @@ class _Reader:
             found: list[tuple[int, int, Any]] = []  # the first few, in reading order; the rest counted
             more = values.outside_count - len(values.outside)
             for row, col, value in values.items():
-                if row >= 3 and not is_empty(value) and value not in own_texts and not self._is_known(sheet, row, col):
+                if row >= FIRST_QUESTION_ROW and not is_empty(value) and value not in own_texts and not self._is_known(sheet, row, col):
                     if len(found) < STRAY_REPORTED:
                         found.append((row, col, value))
                     else:
@@ -511,11 +501,6 @@ class _Reader:
         if (row, col) in self.known.get(sheet, ()):
             return True
         return any(r0 <= row <= r1 and c0 <= col <= c1 for r0, c0, r1, c1 in self.known_areas.get(sheet, ()))
-
-
-#: What the metadata sheet and the document properties must agree on: which rules apply. (The year
-#: and the agency on the sheet are the ones the workbook was filled in for.)
-_IDENTITY = ("form_id", "form_version")
 
 
 def _same_text(value: Any) -> str:
@@ -541,7 +526,7 @@ def _form_texts(form: Form) -> frozenset[str]:
     texts = {text("workbook.choices_intro")}
     for field_ in form.questions():
         for item in (field_, *field_.columns):
-            texts |= {item.label, item.label + REQUIRED_MARK, item.help}
+            texts |= {item.label, marked(item.label, True), item.help}
     return frozenset(texts)
 
 

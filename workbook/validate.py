@@ -17,7 +17,7 @@ import cerberus
 
 from workbook.crossrules import CHECKS
 from workbook.fastcheck import compile_schema
-from workbook.container import cell_position
+from workbook.cellref import cell_position
 from workbook.form import Form, load_form
 from workbook.ooxml_text import utf16_len
 from workbook.problems import ERROR, Problem, make

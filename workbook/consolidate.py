@@ -305,7 +305,18 @@ def _key_column(ws: Worksheet, col: int) -> None:
     ws.set_column(col, col, 14, None, {"hidden": True})
 
 
-def _figures_sheet(outcome: Consolidation, book: Workbook, styles: Styles) -> None:
+#: Each extra table's columns, (column key, header) in order, as recorded on the metadata sheet.
+Columns = dict[str, list[tuple[str, str]]]
+#: The columns of the free-text and coverage tables, by key (each header is ``consolidate.col_<key>``).
+TEXT_COLUMNS = ("agency", "section", "question", "answer", "key")
+COVERAGE_COLUMNS = ("agency", "included", "reason", "file", "status")
+
+
+def _headed(keys: Iterable[str]) -> list[tuple[str, str]]:
+    return [(key, text(f"consolidate.col_{key}")) for key in keys]
+
+
+def _figures_sheet(outcome: Consolidation, book: Workbook, styles: Styles) -> Columns:
     form = outcome.form
     keys = list(outcome.sums)
     ws = book.add_worksheet(text("consolidate.figures_sheet"))
@@ -320,9 +331,9 @@ def _figures_sheet(outcome: Consolidation, book: Workbook, styles: Styles) -> No
     number, wrap = styles.number, styles.wrap
     labels = [form.field(k).label for k in keys]
     head_height = _row_height(*[(label, 20) for label in labels])
+    columns = _headed(["agency"]) + list(zip(keys, labels))
     ws.add_table(header, 0, last, len(keys), {
-        "name": FIGURES_TABLE, "style": TABLE_STYLE,
-        "columns": [{"header": text("consolidate.col_agency")}] + [{"header": label} for label in labels],
+        "name": FIGURES_TABLE, "style": TABLE_STYLE, "columns": [{"header": h} for _, h in columns],
     })
     ws.set_row(header, head_height, styles.head)
     for i, (name, values) in enumerate(rows, start=header + 1):
@@ -334,13 +345,14 @@ def _figures_sheet(outcome: Consolidation, book: Workbook, styles: Styles) -> No
                 ws.write_number(i, j, value, number)
             else:
                 ws.write_blank(i, j, None, number)
-    _totals_table(outcome, styles, ws, last + 2, keys, labels, head_height)
+    totals = _totals_table(outcome, styles, ws, last + 2, keys, labels, head_height)
     ws.freeze_panes(header + 1, 1)
     _print_setup(ws, header)
+    return {FIGURES_TABLE: columns, TOTALS_TABLE: totals}
 
 
 def _totals_table(outcome: Consolidation, styles: Styles, ws: Worksheet, header: int, keys: list[str],
-                  labels: list[str], head_height: float) -> None:
+                  labels: list[str], head_height: float) -> list[tuple[str, str]]:
     """Below the agencies: their sum, how many gave a figure, the member's own, the difference and
     what the consolidated form (and so the report) uses; one row each, keyed in the last column."""
     bold, differs = styles.total, styles.differs
@@ -351,10 +363,9 @@ def _totals_table(outcome: Consolidation, styles: Styles, ws: Worksheet, header:
                        if isinstance(outcome.member_figures.get(k), int) and isinstance(outcome.sums.get(k), int)},
         "used": {k: used.get(k) for k in keys},
     }
+    columns = _headed(["total"]) + list(zip(keys, labels)) + _headed(["key"])
     ws.add_table(header, 0, header + len(TOTAL_ROWS), len(keys) + 1, {
-        "name": TOTALS_TABLE, "style": TABLE_STYLE,
-        "columns": [{"header": text("consolidate.col_total")}] + [{"header": label} for label in labels]
-        + [{"header": text("consolidate.col_key")}],
+        "name": TOTALS_TABLE, "style": TABLE_STYLE, "columns": [{"header": h} for _, h in columns],
     })
     ws.set_row(header, head_height, styles.head)
     for i, row_key in enumerate(TOTAL_ROWS, start=header + 1):
@@ -367,6 +378,7 @@ def _totals_table(outcome: Consolidation, styles: Styles, ws: Worksheet, header:
                 ws.write_blank(i, j, None, bold)
         ws.write_string(i, len(keys) + 1, row_key)
     ws.write_string(header + len(TOTAL_ROWS) + 1, 0, text("consolidate.difference_note"), styles.note)
+    return columns
 
 
 def _print_setup(ws: Worksheet, header: int) -> None:
@@ -374,7 +386,7 @@ def _print_setup(ws: Worksheet, header: int) -> None:
     ws.repeat_rows(header)
 
 
-def _texts_sheet(outcome: Consolidation, book: Workbook, styles: Styles) -> None:
+def _texts_sheet(outcome: Consolidation, book: Workbook, styles: Styles) -> Columns:
     form = outcome.form
     ws = book.add_worksheet(text("consolidate.texts_sheet"))
     _title(ws, text("consolidate.texts_title"), styles)
@@ -385,10 +397,10 @@ def _texts_sheet(outcome: Consolidation, book: Workbook, styles: Styles) -> None
     header = 3
     rows = outcome.texts or [("", "", "")]
     wrap, head = styles.wrap, styles.head
+    columns = _headed(TEXT_COLUMNS)
     ws.add_table(header, 0, header + len(rows), len(TEXT_WIDTHS) - 1, {
         "name": TEXTS_TABLE, "style": TABLE_STYLE,
-        "columns": [{"header": text(f"consolidate.{c}"), "header_format": head} for c in
-                    ("col_agency", "col_section", "col_question", "col_answer", "col_key")],
+        "columns": [{"header": h, "header_format": head} for _, h in columns],
     })
     for i, (name, key, answer) in enumerate(rows, start=header + 1):
         section = form.section_of(key).title if key else ""
@@ -400,9 +412,10 @@ def _texts_sheet(outcome: Consolidation, book: Workbook, styles: Styles) -> None
         ws.set_row(i, _row_height(*zip(values[:4], TEXT_WIDTHS[:4])))
     ws.freeze_panes(header + 1, 1)
     _print_setup(ws, header)
+    return {TEXTS_TABLE: columns}
 
 
-def _coverage_sheet(outcome: Consolidation, book: Workbook, styles: Styles) -> None:
+def _coverage_sheet(outcome: Consolidation, book: Workbook, styles: Styles) -> Columns:
     """Which workbooks the consolidation covers, and which it left out and why."""
     ws = book.add_worksheet(text("consolidate.coverage_sheet"))
     _title(ws, text("consolidate.coverage_title"), styles)
@@ -415,10 +428,10 @@ def _coverage_sheet(outcome: Consolidation, book: Workbook, styles: Styles) -> N
     header = 3
     rows = outcome.statuses() or [{"agency": "", "file": "", "status": "", "reason": ""}]
     wrap, head = styles.wrap, styles.head
+    columns = _headed(COVERAGE_COLUMNS)
     ws.add_table(header, 0, header + len(rows), len(widths), {
         "name": COVERAGE_TABLE, "style": TABLE_STYLE,
-        "columns": [{"header": text(f"consolidate.{c}"), "header_format": head} for c in
-                    ("col_agency", "col_included", "col_reason", "col_file", "col_status")],
+        "columns": [{"header": h, "header_format": head} for _, h in columns],
     })
     for i, row in enumerate(rows, start=header + 1):
         included = text("workbook.answer_yes") if row["status"] in ("member", "included") else text("workbook.answer_no")
@@ -428,15 +441,15 @@ def _coverage_sheet(outcome: Consolidation, book: Workbook, styles: Styles) -> N
         ws.set_row(i, _row_height(*zip(values[:4], widths)))
     ws.freeze_panes(header + 1, 1)
     _print_setup(ws, header)
+    return {COVERAGE_TABLE: columns}
 
 
 def write_consolidated(outcome: Consolidation, output: Path | str) -> Path:
     """Write the consolidated form (a form workbook of the same version) with its extra sheets."""
 
-    def extras(book: Workbook, styles: Styles) -> None:
-        _coverage_sheet(outcome, book, styles)
-        _figures_sheet(outcome, book, styles)
-        _texts_sheet(outcome, book, styles)
+    def extras(book: Workbook, styles: Styles) -> Columns:
+        return (_coverage_sheet(outcome, book, styles) | _figures_sheet(outcome, book, styles)
+                | _texts_sheet(outcome, book, styles))
 
     return generate(Path(output), prefill=outcome.document, form=outcome.form, consolidated=True,
                     extra_sheets=extras)
@@ -447,20 +460,26 @@ def _int(value: Any) -> int | None:
     return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
-def _sum_labels(form: Form) -> dict[str, str]:
-    return {form.field(k).label: k for k in (f.key for f in form.questions() if f.consolidate == "sum")}
+def _sum_columns(form: Form) -> list[tuple[str, str]]:
+    """(key, label) of each summed figure: a column of the figures and totals tables."""
+    return [(f.key, f.label) for f in form.questions() if f.consolidate == "sum"]
+
+
+def _pick(row: dict[str, Any], key: str, header: str) -> Any:
+    """A cell of a read-back row by its column key (rows of :attr:`Submission.extra_records`);
+    by its header for rows as the sheet shows them (a workbook made before tables were recorded
+    by key, or :attr:`Submission.extra_tables`)."""
+    return row[key] if key in row else row.get(header)
 
 
 def appendix_from_tables(form: Form, tables: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
     """The appendix again, from a consolidated workbook's own sheets (as read back)."""
-    agency_header = text("consolidate.col_agency")
-    by_label = _sum_labels(form)
-    figures = []
-    for row in tables.get(FIGURES_TABLE, []):
-        values = {by_label[h]: _int(v) for h, v in row.items() if h in by_label}
-        figures.append((str(row.get(agency_header) or ""), values))
-    texts = [(str(row.get(agency_header) or ""), str(row.get(text("consolidate.col_key")) or ""),
-              str(row.get(text("consolidate.col_answer")) or ""))
+    agency = ("agency", text("consolidate.col_agency"))
+    figures = [(str(_pick(row, *agency) or ""), {key: _int(_pick(row, key, label)) for key, label in _sum_columns(form)
+                                                 if key in row or label in row})
+               for row in tables.get(FIGURES_TABLE, [])]
+    texts = [(str(_pick(row, *agency) or ""), str(_pick(row, "key", text("consolidate.col_key")) or ""),
+              str(_pick(row, "answer", text("consolidate.col_answer")) or ""))
              for row in tables.get(TEXTS_TABLE, [])]
     return appendix_from(form, figures, [t for t in texts if t[1] in form.fields])
 
@@ -472,12 +491,11 @@ def coverage_from_tables(form: Form, tables: dict[str, list[dict[str, Any]]]) ->
     and ``figures`` ({key: {member, sum, count, source}}, source ``member`` or ``sum``)."""
     if COVERAGE_TABLE not in tables:
         return None
-    columns = {c: text(f"consolidate.col_{c}") for c in ("agency", "file", "status", "reason")}
-    statuses = [{c: str(row.get(header) or "") for c, header in columns.items()}
-                for row in tables[COVERAGE_TABLE]]
-    by_key = {str(row.get(text("consolidate.col_key"))): row for row in tables.get(TOTALS_TABLE, [])}
-    figures = {key: {"member": _int(by_key.get("member", {}).get(label)),
-                     "sum": _int(by_key.get("sum", {}).get(label)),
-                     "count": _int(by_key.get("count", {}).get(label)) or 0}
-               for label, key in _sum_labels(form).items()}
+    columns = _headed(("agency", "file", "status", "reason"))
+    statuses = [{c: str(_pick(row, c, header) or "") for c, header in columns} for row in tables[COVERAGE_TABLE]]
+    by_key = {str(_pick(row, "key", text("consolidate.col_key"))): row for row in tables.get(TOTALS_TABLE, [])}
+    figures = {key: {"member": _int(_pick(by_key.get("member", {}), key, label)),
+                     "sum": _int(_pick(by_key.get("sum", {}), key, label)),
+                     "count": _int(_pick(by_key.get("count", {}), key, label)) or 0}
+               for key, label in _sum_columns(form)}
     return _coverage([s for s in statuses if s["status"] in STATUSES], figures)

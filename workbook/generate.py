@@ -29,7 +29,7 @@ from xlsxwriter.worksheet import Worksheet
 from workbook.cellref import absolute, quote_sheet
 from workbook.layout import BANNER, BANNER_ROW, FIRST_QUESTION_ROW, INTRO_ROW, META_KEY_COL, META_LISTS_COL, META_ROWS, \
     META_SHEET, META_VALUE_COL, TITLE_ROW, WIDTH_ANSWER, WIDTH_EXTRA, WIDTH_GUIDE, WIDTH_HELP, WIDTH_LABEL, YESNO_LIST, \
-    ANSWER_COL, HELP_COL, LABEL_COL, TABLE_GAP, TABLE_LEAD_ROWS, list_name, marked
+    ANSWER_COL, HELP_COL, LABEL_COL, TABLE_GAP, TABLE_LEAD_ROWS, columns_name, list_name, marked
 from workbook.style import FOOTER_MARGIN, MAX_ROW_HEIGHT, NUMBER_FORMAT, TABLE_STYLE, YEAR_FORMAT, Styles, \
     needed_height as _needed_height, print_setup, row_height as _row_height  # noqa: F401 (re-exported)
 from workbook.errors import DataFormatError, GenerateError
@@ -42,7 +42,8 @@ from workbook.ooxml_text import CELL_LIMIT, NONCHARACTERS, install_xlsxwriter_es
 install_xlsxwriter_escape()  # a literal "_x0041_x0042_" must come back as typed (see ooxml_text)
 
 
-ExtraSheets = Callable[[Workbook, "Styles"], None]
+#: Adds sheets after the form's own; returns each table it wrote as (column key, header) in order.
+ExtraSheets = Callable[[Workbook, "Styles"], "Mapping[str, list[tuple[str, str]]] | None"]
 
 
 def _check(code: int | None, what: str) -> None:
@@ -120,6 +121,8 @@ class _Writer:
         self.data = prefill
         self.consolidated = consolidated
         self._header_row = 0  # the header row of the table written last
+        #: each table's columns as written: (column key, header), in order (recorded on the metadata sheet)
+        self.table_columns: dict[str, list[tuple[str, str]]] = {}
 
     # --- dropdowns and validations -------------------------------------------------------------
     def _validation(self, ws: Worksheet, first: int, col: int, last: int, kind: str, help_text: str,
@@ -187,6 +190,14 @@ class _Writer:
                 _check(ws.write_string(i, col, item), f"the list {name}")
             _check(self.book.define_name(name, absolute(META_SHEET, 1, col, len(items))), f"the name {name}")
             col += 1
+        for table, columns in self.table_columns.items():  # keys in col, headers right of them
+            name = columns_name(table)
+            ws.write_string(0, col, name)
+            for i, (key, header) in enumerate(columns, start=1):
+                _check(ws.write_string(i, col, key), f"the record {name}")
+                _check(ws.write_string(i, col + 1, header), f"the record {name}")
+            _check(self.book.define_name(name, absolute(META_SHEET, 1, col, len(columns))), f"the name {name}")
+            col += 2
         ws.very_hidden()  # not offered by "Unhide"; only the reader reaches it (by its names)
         ws.protect()
 
@@ -347,6 +358,7 @@ class _Writer:
             "autofilter": True,
             "columns": [{"header": c.label} for c in columns],
         }), f"the table {f.key}")
+        self.table_columns[f.key] = [(c.key, c.label) for c in columns]
         for col, column in enumerate(columns):
             fmt = s.for_kind(column.kind)
             for i in range(size):
@@ -436,7 +448,7 @@ def generate(output: Path, *, year: int = 2020, agency: str | None = None,
             for section in form.sections:
                 writer.section_sheet(section, meta["agency"])
             if extra_sheets:
-                extra_sheets(book, writer.styles)
+                writer.table_columns.update(extra_sheets(book, writer.styles) or {})
             writer.meta_sheet(meta["reporting_year"], meta["agency"], meta["role"])
             book.close()
             _lock_structure(tmp)

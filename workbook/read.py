@@ -23,7 +23,7 @@ from workbook.cellref import Area, cell as _cell
 from workbook.container import Container, ContainerProblem, Table, open_container
 from workbook.errors import UnknownFormError
 from workbook.form import AGENCY_COLUMN_KEY, Field, Form, available_forms, load_form
-from workbook.layout import FIRST_QUESTION_ROW, IDENTITY, META_ROWS, TABLE_LEAD_ROWS, marked, unmarked
+from workbook.layout import FIRST_QUESTION_ROW, IDENTITY, META_ROWS, TABLE_LEAD_ROWS, columns_name, marked, unmarked
 from workbook.messages import text
 from workbook.normalize import NOTICES, is_chosen, is_empty, normalise, to_int, to_text
 from workbook.problems import ERROR, WARNING, Problem, make
@@ -50,8 +50,12 @@ class Submission:
     problems: list[Problem] = field(default_factory=list)
     #: when the file was last saved, as its own properties say (ISO 8601), if they say
     saved_at: str | None = None
-    #: other named tables of the workbook (e.g. a consolidated workbook's per-agency sheets)
+    #: other named tables of the workbook (e.g. a consolidated workbook's per-agency sheets), each
+    #: row by its headers as the sheet shows them
     extra_tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    #: the same rows by column key, as the generator recorded each table's columns (by header
+    #: where a table has no record: a workbook made before tables were recorded)
+    extra_records: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     @property
     def readable(self) -> bool:
@@ -390,10 +394,11 @@ class _Reader:
             return
         area = table.area
         sheet = area.sheet
-        by_label = {c.label: c for c in field_.columns}
+        by_key = {c.key: c for c in field_.columns}
+        keys = self.column_keys(table)
         columns: list[tuple[int, Any]] = []
-        for offset, header in enumerate(table.headers):
-            column = by_label.get(unmarked(header))
+        for offset, key in enumerate(keys):
+            column = by_key.get(key) if key is not None else None
             if column is not None:
                 columns.append((area.first_col + offset, column))
         self.sub.places[(field_.key,)] = (sheet, _cell(area.first_row, area.first_col), None)
@@ -438,6 +443,33 @@ class _Reader:
         self.sub.data[field_.key] = rows
         self.tables_read.append((field_, table))
 
+    def column_keys(self, table: Table) -> list[str | None]:
+        """The key of each of a table's columns (None: a column the generator did not write, or one
+        whose header was changed), as the metadata sheet's record of the table says: by the
+        header each key was written under, so a column moved, renamed, added or deleted in Excel
+        is found or missed as it is, whatever language the labels are in. A workbook without the
+        record (made before it existed) is read by the form's labels."""
+        record = self.column_record(table.name)
+        if record is None:
+            form = self.sub.form
+            field_ = form.fields.get(table.name) if form is not None else None
+            record = {c.label: c.key for c in field_.columns} if field_ is not None else {}
+            return [record.get(unmarked(header)) for header in table.headers]
+        return [record.get(header) for header in table.headers]
+
+    def column_record(self, table: str) -> dict[str, str] | None:
+        """{header: column key} of a table as the generator recorded it, or None if not recorded."""
+        assert self.container is not None
+        area = self.container.names.get(columns_name(table))
+        if area is None or area.sheet not in self.container.sheets or self.grid(area.sheet) is None:
+            return None
+        record: dict[str, str] = {}
+        for row in range(area.first_row, area.last_row + 1):
+            key, header = self.raw(area.sheet, row, area.first_col), self.raw(area.sheet, row, area.first_col + 1)
+            if isinstance(key, str) and isinstance(header, str):
+                record.setdefault(header, key)
+        return record
+
     def _check_below(self, field_: Field, table: Table) -> None:
         area = table.area
         for row in range(area.last_row + 1, min(area.last_row + BELOW_TABLE_ROWS, self.grids[area.sheet].last_row) + 1):
@@ -457,15 +489,19 @@ class _Reader:
             if name in fields or self.grid(table.area.sheet) is None:
                 continue
             area = table.area
-            rows = []
+            record = self.column_record(name)
+            keys = [record.get(h) for h in table.headers] if record is not None else list(table.headers)
+            rows, records = [], []
             for row in range(area.first_row + 1, min(area.last_row, self.grids[area.sheet].last_row) + 1):
                 values = [self.raw(area.sheet, row, col) for col in range(area.first_col, area.last_col + 1)]
                 if all(is_empty(v) for v in values):
                     continue
                 rows.append(dict(zip(table.headers, values)))
+                records.append({k: v for k, v in zip(keys, values) if k is not None})
             self.known_areas.setdefault(area.sheet, []).append(
                 (area.first_row, area.first_col, area.last_row, area.last_col))
             self.sub.extra_tables[name] = rows
+            self.sub.extra_records[name] = records
 
     def report_stray(self, form: Form) -> None:
         """Values typed where nothing reads them: reported as warnings, never dropped silently.

@@ -31,10 +31,10 @@ def report(
         say(err, text("cli.report_invalid", file=path))
         print_problems(problems, err)
         raise typer.Exit(1)
-    appendix = appendix_from_tables(sub.form, sub.extra_tables) or None
+    appendix = appendix_from_tables(sub.form, sub.extra_records) or None
     with library_errors():
         written = render_report(sub.document(), output, appendix=appendix, template=template_path, form=sub.form,
-                                coverage=coverage_from_tables(sub.form, sub.extra_tables))
+                                coverage=coverage_from_tables(sub.form, sub.extra_records))
     say(err, text("cli.report_written", path=written))
     if pdf:
         with library_errors():

@@ -412,6 +412,17 @@ def jinja_env() -> SandboxedEnvironment:
     return SandboxedEnvironment(autoescape=True, undefined=StrictUndefined, finalize=_none_as_empty)
 
 
+def report_from(result: Any, output: Path, *, template: Path | None = None) -> Path:
+    """Render the Word report of one checked workbook (a :class:`workbook.validate.FileResult`
+    from ``check_file``): its answers, and for a consolidated workbook the appendix and coverage
+    its own tables hold (read back by column key). Returns ``output``."""
+    from workbook.consolidate import appendix_from_tables, coverage_from_tables
+
+    tables = result.extra_records
+    return render_report(result.document, output, appendix=appendix_from_tables(result.form, tables) or None,
+                         template=template, form=result.form, coverage=coverage_from_tables(result.form, tables))
+
+
 def render_report(
     document: dict[str, Any],
     output: Path,

@@ -51,7 +51,9 @@ def validator_for(form: Form) -> FormValidator:
 
 @dataclass
 class FileResult:
-    """The outcome for one file: its problems and, if asked for, its data."""
+    """The outcome for one file, the one result every command works from: its problems (reading
+    and rules), its metadata and when it was saved; if asked for (``keep_document``), its data and
+    the other tables it holds; from :func:`check_file`, also its form."""
 
     file: str
     problems: list[Problem]
@@ -60,6 +62,10 @@ class FileResult:
     readable: bool = True
     modified: float = 0.0
     saved_at: str | None = None
+    #: the workbook's other tables by column key (:attr:`Submission.extra_records`), if kept
+    extra_records: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    #: the rules the file was checked against (set by :func:`check_file`; None: not a form workbook)
+    form: Form | None = None
 
     @property
     def errors(self) -> list[Problem]:
@@ -72,6 +78,15 @@ class FileResult:
     @property
     def valid(self) -> bool:
         return self.readable and not self.errors
+
+    def json_document(self) -> dict[str, Any] | None:
+        """The answers in the JSON format, in the form's order, safe for JSON (None: none kept)."""
+        from workbook.document import canonical
+        from workbook.normalize import json_safe
+
+        if self.document is None or self.form is None:
+            return None
+        return json_safe(canonical(self.document, self.form))
 
     def to_dict(self) -> dict[str, Any]:
         return {"file": self.file, "valid": self.valid, "readable": self.readable, "metadata": self.metadata,
@@ -224,9 +239,11 @@ def validate_file(path: Path | str, *, keep_document: bool = False, display: str
         modified = path.stat().st_mtime
     except OSError:
         modified = 0.0
+    kept = keep_document and sub.readable
     return FileResult(file=sub.file, problems=problems, metadata=dict(sub.metadata),
-                      document=sub.document() if keep_document and sub.readable else None,
-                      readable=sub.readable, modified=modified, saved_at=sub.saved_at)
+                      document=sub.document() if kept else None,
+                      readable=sub.readable, modified=modified, saved_at=sub.saved_at,
+                      extra_records=sub.extra_records if kept else {})
 
 
 # --- many files --------------------------------------------------------------------------------
@@ -331,6 +348,17 @@ def read_isolated(path: Path | str, *, timeout: float = DEFAULT_TIMEOUT) -> Subm
     return sub
 
 
+def check_file(path: Path | str, *, timeout: float = DEFAULT_TIMEOUT) -> FileResult:
+    """Read and validate one file in a worker process (a file that kills its reader, or runs past
+    ``timeout`` seconds, is one problem of its own), keeping its data, its other tables and its
+    form: the one call of a command about one file (export, report)."""
+    ((_, result),) = run_isolated(_validate_one, [(str(path), True)], jobs=1, timeout=timeout,
+                                  on_lost=lambda args, why: _lost(args[0], why, timeout))
+    if result.readable and result.document is not None:
+        result.form = load_form(str(result.metadata.get("form_id")), str(result.metadata.get("form_version") or ""))
+    return result
+
+
 def _annotate_one(args: tuple[str, list[Problem], str, str]) -> str | None:
     from workbook.annotate import annotate_file
 
@@ -374,7 +402,8 @@ def validate_paths(paths: Iterable[Path | str], *, jobs: int | None = None, keep
     return list(iter_validate(paths, jobs=jobs, keep_documents=keep_documents, timeout=timeout, progress=progress))
 
 
-__all__ = ["FileResult", "check_submission", "validate_file", "validate_paths", "iter_validate", "read_isolated",
+__all__ = ["FileResult", "check_file", "check_submission", "validate_file", "validate_paths", "iter_validate",
+           "read_isolated",
            "annotate_results",
            "expand_paths",
            "ERROR"]

@@ -18,23 +18,19 @@ def report(
 ) -> None:
     """Write the member report as a Word document (and PDF) from a filled workbook (help: cli.yaml)."""
     from workbook.cli.validate import print_problems
-    from workbook.consolidate import appendix_from_tables, coverage_from_tables
+    from workbook.validate import check_file
     from workbook.pdf import convert_to_pdf
-    from workbook.report import render_report
-    from workbook.validate import check_submission, read_isolated
+    from workbook.report import report_from
 
     path = existing_file(file, text("help.file"))
     template_path = existing_file(template, "--template")
-    sub = read_isolated(path)  # a file that kills its reader is a problem of its own
-    problems = check_submission(sub)
-    if sub.form is None or any(p.is_error for p in problems):
+    result = check_file(path)
+    if not result.valid:
         say(err, text("cli.report_invalid", file=path))
-        print_problems(problems, err)
+        print_problems(result.problems, err)
         raise typer.Exit(1)
-    appendix = appendix_from_tables(sub.form, sub.extra_records) or None
     with library_errors():
-        written = render_report(sub.document(), output, appendix=appendix, template=template_path, form=sub.form,
-                                coverage=coverage_from_tables(sub.form, sub.extra_records))
+        written = report_from(result, output, template=template_path)
     say(err, text("cli.report_written", path=written))
     if pdf:
         with library_errors():

@@ -413,3 +413,21 @@ def test_tables_are_read_by_their_recorded_keys_whatever_the_forms_labels_say(tm
         sub = read_workbook(path)
     assert sub.problems == []
     assert canonical(sub.document(), form) == canonical(filled_document(), form)
+
+
+def test_cells_the_layout_gives_a_question_are_never_stray_whichever_reader_reads_it(tmp_path, monkeypatch):
+    """A field kind whose reader marks nothing (as a new kind's might) causes no stray-value
+    warnings: the label, answer and help of each name and every table with its label rows are
+    the form's by the layout."""
+    import workbook.read as read_module
+
+    path = make_workbook(tmp_path)
+    quiet = lambda self, field_: self.sub.data.setdefault(field_.key, None)  # noqa: E731
+    monkeypatch.setattr(read_module._Reader, "read_single", quiet)
+    monkeypatch.setattr(read_module._Reader, "read_table", quiet)
+    sub = read_workbook(path)
+    assert [p for p in sub.problems if p.code.startswith("stray")] == []
+    # and a value typed beside nothing is still said
+    sheet, cell = cell_of(path, "org_name")
+    edit(path, {(sheet, "E30"): "notat"})
+    assert [(p.code, p.cell) for p in read_workbook(path).problems] == [("stray-value", "E30")]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from workbook.cellref import Area, cell as _cell
 from workbook.container import Container, ContainerProblem, Table, open_container
 from workbook.errors import UnknownFormError
 from workbook.form import AGENCY_COLUMN_KEY, Field, Form, available_forms, load_form
-from workbook.layout import FIRST_QUESTION_ROW, IDENTITY, META_ROWS, TABLE_LEAD_ROWS, columns_name, marked, unmarked
+from workbook.layout import ANSWER_COL, FIRST_QUESTION_ROW, HELP_COL, LABEL_COL, IDENTITY, META_ROWS, TABLE_LEAD_ROWS, columns_name, marked, unmarked
 from workbook.messages import text
 from workbook.normalize import NOTICES, is_chosen, is_empty, normalise, to_int, to_text
 from workbook.problems import ERROR, WARNING, Problem, make
@@ -78,25 +79,18 @@ class Submission:
         return found if found else (None, None, None)
 
 
-class _Reader:
-    def __init__(self, path: Path, display: str) -> None:
+class SheetCells:
+    """Cell access, the reader's first job: each sheet's values, formulas and error values, parsed
+    once (python-calamine where it is provably safe, our own bounded parser elsewhere)."""
+
+    def __init__(self, path: Path, container: Container, calamine_ok: bool) -> None:
         self.path = path
-        self.file = display
-        self.sub = Submission(file=display)
-        self.container: Container | None = None
+        self.container: Container = container
+        self.calamine_ok = calamine_ok
         self.book: Any = None
         self.grids: dict[str, SheetValues] = {}
-        self.known: dict[str, set[tuple[int, int]]] = {}
-        #: areas (first row, first col, last row, last col) that the form owns, tables among them
-        self.known_areas: dict[str, list[tuple[int, int, int, int]]] = {}
-        self.tables_read: list[tuple[Field, Table]] = []
-        self.calamine_ok = True
         self._strings: list[str] | None = None
         self._styles: list[str | None] | None = None
-
-    # --- problems ------------------------------------------------------------------------------
-    def problem(self, code: str, **kw: Any) -> None:
-        self.sub.problems.append(make(code, self.file, **kw))
 
     # --- cells ---------------------------------------------------------------------------------
     def grid(self, sheet: str) -> SheetValues:
@@ -116,7 +110,6 @@ class _Reader:
                 raise ContainerProblem("sheet-too-large", sheet=sheet) from None
             except (python_calamine.CalamineError, SyntaxError, ValueError) as error:  # listed, not parseable
                 raise ContainerProblem("file-corrupt", f"{sheet}: {error}") from None
-            self.known.setdefault(sheet, set())
         return self.grids[sheet]
 
     def _calamine_rows(self, sheet: str, data: bytes) -> list[list[Any]] | None:
@@ -170,12 +163,73 @@ class _Reader:
         values = self.grids.get(sheet)
         return values.get(row, col) if values is not None else None
 
+    def close(self) -> None:
+        if self.book is not None:
+            self.book.close()
+
+
+class Owned:
+    """The cells and areas of each sheet that are the form's (answers read, their labels and help,
+    tables with the rows above them): anything typed elsewhere is a stray value."""
+
+    def __init__(self) -> None:
+        self.cells: dict[str, set[tuple[int, int]]] = {}
+        #: areas (first row, first col, last row, last col), tables among them
+        self.areas: dict[str, list[tuple[int, int, int, int]]] = {}
+
+    def add(self, sheet: str, row: int, col: int) -> None:
+        self.cells.setdefault(sheet, set()).add((row, col))
+
+    def add_row(self, sheet: str, row: int, col: int) -> None:
+        """The label left of an input cell and the help right of it are the form's own text."""
+        known = self.cells.setdefault(sheet, set())
+        for c in range(max(LABEL_COL, col - (ANSWER_COL - LABEL_COL)), col + (HELP_COL - ANSWER_COL) + 1):
+            known.add((row, c))
+
+    def add_area(self, sheet: str, area: tuple[int, int, int, int]) -> None:
+        self.areas.setdefault(sheet, []).append(area)
+
+    def __contains__(self, where: tuple[str, int, int]) -> bool:
+        sheet, row, col = where
+        if (row, col) in self.cells.get(sheet, ()):
+            return True
+        return any(r0 <= row <= r1 and c0 <= col <= c1 for r0, c0, r1, c1 in self.areas.get(sheet, ()))
+
+
+class _Reader:
+    def __init__(self, path: Path, display: str) -> None:
+        self.path = path
+        self.file = display
+        self.sub = Submission(file=display)
+        self.container: Container | None = None
+        self.cells: SheetCells | None = None
+        self.owned = Owned()
+        self.tables_read: list[tuple[Field, Table]] = []
+
+    # --- cells (SheetCells) ----------------------------------------------------------------------
+    @property
+    def grids(self) -> dict[str, SheetValues]:
+        assert self.cells is not None
+        return self.cells.grids
+
+    def grid(self, sheet: str) -> SheetValues:
+        assert self.cells is not None
+        return self.cells.grid(sheet)
+
+    def raw(self, sheet: str, row: int, col: int) -> Any:
+        assert self.cells is not None
+        return self.cells.raw(sheet, row, col)
+
+    # --- problems ------------------------------------------------------------------------------
+    def problem(self, code: str, **kw: Any) -> None:
+        self.sub.problems.append(make(code, self.file, **kw))
+
     def read_cell(self, sheet: str, row: int, col: int, kind: str, allowed: tuple[str, ...],
                   path: tuple[Any, ...], label: str, table_row: int | None = None,
                   column: str | None = None) -> Any:
         """Read and normalise one input cell, recording its place and any problem."""
         cell = _cell(row, col)
-        self.known[sheet].add((row, col))
+        self.owned.add(sheet, row, col)
         self.sub.places[path] = (sheet, cell, table_row)
         values = self.grids[sheet]
         raw = values.get(row, col)
@@ -205,8 +259,9 @@ class _Reader:
             return False
         self.sub.saved_at = self.container.modified
         strings = self.container.related("sharedStrings")
-        self.calamine_ok = not self.container.strict and (
+        calamine_ok = not self.container.strict and (
             strings is None or _counts_believable(self.container.head(strings), self.container, strings))
+        self.cells = SheetCells(self.path, self.container, calamine_ok)
         return True
 
     def metadata(self) -> Form | None:
@@ -267,8 +322,8 @@ class _Reader:
             self.problem(trouble.code, detail=trouble.detail, **trouble.params)
         finally:
             self.container.close()  # type: ignore[union-attr]
-            if self.book is not None:
-                self.book.close()
+            if self.cells is not None:
+                self.cells.close()
         return self.sub
 
     def _read_form(self) -> None:
@@ -289,9 +344,12 @@ class _Reader:
             else:
                 self.read_single(field_)
         self.read_extra_tables(form)
+        assert self.cells is not None
+        strays = StrayFinder(self.cells, self.owned, self.problem)
+        strays.own_layout(self.container, form)
         for field_, table in self.tables_read:
-            self._check_below(field_, table)
-        self.report_stray(form)
+            strays.check_below(field_, table)
+        strays.report(form, self.sub.places)
 
     def _role(self) -> str:
         """Whose workbook this is, read as ``agency`` is: its defined name, else its property.
@@ -336,7 +394,7 @@ class _Reader:
         if area is None:
             self.sub.data[field_.key] = None
             return
-        self._mark_row(area.sheet, area.first_row, area.first_col)
+        self.owned.add_row(area.sheet, area.first_row, area.first_col)
         self.sub.data[field_.key] = self.read_cell(area.sheet, area.first_row, area.first_col, field_.kind,
                                                    field_.allowed, (field_.key,), field_.label)
 
@@ -346,10 +404,10 @@ class _Reader:
             self.sub.data[field_.key] = []
             return
         chosen: list[int] = []
-        self._mark_row(area.sheet, area.first_row - 1, area.first_col)
+        self.owned.add_row(area.sheet, area.first_row - 1, area.first_col)
         for row, i in self._option_rows(field_, area):
             option = field_.allowed[i]
-            self._mark_row(area.sheet, row, area.first_col)
+            self.owned.add_row(area.sheet, row, area.first_col)
             value = self.read_cell(area.sheet, row, area.first_col, "option", (), (field_.key, i),
                                    f"{field_.label}: {option}")
             if value is True:
@@ -370,12 +428,6 @@ class _Reader:
         if rows:
             return rows
         return [(area.first_row + i, i) for i in range(len(field_.allowed)) if area.first_row + i <= area.last_row]
-
-    def _mark_row(self, sheet: str, row: int, col: int) -> None:
-        """The label left of an input cell and the help right of it are the form's own text."""
-        known = self.known.setdefault(sheet, set())
-        for c in range(max(0, col - 1), col + 2):
-            known.add((row, c))
 
     def table_of(self, field_: Field) -> Table | None:
         assert self.container is not None
@@ -407,8 +459,8 @@ class _Reader:
             if column.key not in present and column.required and not column.consolidated_only:
                 self.problem("table-column-missing", sheet=sheet, cell=_cell(area.first_row, area.first_col),
                              key=field_.key, label=field_.label, column_label=column.label)
-        self.known_areas.setdefault(sheet, []).append(
-            (max(0, area.first_row - TABLE_LEAD_ROWS), area.first_col, area.last_row, area.last_col))
+        self.owned.add_area(sheet, (max(0, area.first_row - TABLE_LEAD_ROWS), area.first_col, area.last_row,
+                                    area.last_col))
         rows: list[dict[str, Any]] = []
         values = self.grids[sheet]
         span = range(area.first_col, area.last_col + 1)
@@ -470,18 +522,6 @@ class _Reader:
                 record.setdefault(header, key)
         return record
 
-    def _check_below(self, field_: Field, table: Table) -> None:
-        area = table.area
-        for row in range(area.last_row + 1, min(area.last_row + BELOW_TABLE_ROWS, self.grids[area.sheet].last_row) + 1):
-            for col in range(area.first_col, area.last_col + 1):
-                if self._is_known(area.sheet, row, col):
-                    return
-                value = self.raw(area.sheet, row, col)
-                if not is_empty(value):
-                    self.known[area.sheet].add((row, col))
-                    self.problem("below-table", severity=WARNING, sheet=area.sheet, cell=_cell(row, col),
-                                 key=field_.key, label=field_.label, value=value)
-
     def read_extra_tables(self, form: Form) -> None:
         assert self.container is not None
         fields = {f.key for f in form.questions()}
@@ -498,12 +538,55 @@ class _Reader:
                     continue
                 rows.append(dict(zip(table.headers, values)))
                 records.append({k: v for k, v in zip(keys, values) if k is not None})
-            self.known_areas.setdefault(area.sheet, []).append(
-                (area.first_row, area.first_col, area.last_row, area.last_col))
+            self.owned.add_area(area.sheet, (area.first_row, area.first_col, area.last_row, area.last_col))
             self.sub.extra_tables[name] = rows
             self.sub.extra_records[name] = records
 
-    def report_stray(self, form: Form) -> None:
+
+class StrayFinder:
+    """The reader's third job: values typed where nothing reads them (beside an answer, below a
+    table, anywhere on a form's sheet), said as warnings, never dropped silently. What the form
+    owns is what the field readers read and, whatever the field's kind, what the layout puts
+    around the defined names and tables the generator wrote (:meth:`own_layout`)."""
+
+    def __init__(self, cells: SheetCells, owned: Owned, problem: Callable[..., None]) -> None:
+        self.cells = cells
+        self.grids = cells.grids
+        self.owned = owned
+        self.problem = problem
+
+    def raw(self, sheet: str, row: int, col: int) -> Any:
+        return self.cells.raw(sheet, row, col)
+
+    def own_layout(self, container: Container, form: Form) -> None:
+        """The label and help beside each question's answer cell, the label row above a list of
+        options, and each form table with its label and help rows: the form's, by its layout."""
+        for key in form.fields:
+            area = container.names.get(key)
+            if area is not None:
+                if area.last_row > area.first_row:  # a list of options: its rows are owned as read
+                    self.owned.add_row(area.sheet, area.first_row - 1, area.first_col)  # its label row
+                else:
+                    self.owned.add_row(area.sheet, area.first_row, area.first_col)
+            table = container.tables.get(key)
+            if table is not None:
+                t = table.area
+                self.owned.add_area(t.sheet, (max(0, t.first_row - TABLE_LEAD_ROWS), t.first_col, t.last_row,
+                                              t.last_col))
+
+    def check_below(self, field_: Field, table: Table) -> None:
+        area = table.area
+        for row in range(area.last_row + 1, min(area.last_row + BELOW_TABLE_ROWS, self.grids[area.sheet].last_row) + 1):
+            for col in range(area.first_col, area.last_col + 1):
+                if (area.sheet, row, col) in self.owned:
+                    return
+                value = self.raw(area.sheet, row, col)
+                if not is_empty(value):
+                    self.owned.add(area.sheet, row, col)
+                    self.problem("below-table", severity=WARNING, sheet=area.sheet, cell=_cell(row, col),
+                                 key=field_.key, label=field_.label, value=value)
+
+    def report(self, form: Form, places: dict[tuple[Any, ...], tuple[str, str, int | None]]) -> None:
         """Values typed where nothing reads them: reported as warnings, never dropped silently.
 
         Every sheet a section's questions were found on is looked at (a sheet renamed in Excel keeps
@@ -512,16 +595,19 @@ class _Reader:
         own_texts = _form_texts(form)
         sheets: list[str] = []
         for section in form.sections:
-            found = [self.sub.places[(f.key,)][0] for f in section.fields if (f.key,) in self.sub.places]
+            found = [places[(f.key,)][0] for f in section.fields if (f.key,) in places]
             sheets.extend(s for s in [section.sheet, *found] if s not in sheets)
         for sheet in sheets:
             values = self.grids.get(sheet)
+            if values is None and sheet in self.cells.container.sheets:  # a sheet no field reader needed
+                values = self.cells.grid(sheet)
             if values is None:
                 continue
             found: list[tuple[int, int, Any]] = []  # the first few, in reading order; the rest counted
             more = values.outside_count - len(values.outside)
             for row, col, value in values.items():
-                if row >= FIRST_QUESTION_ROW and not is_empty(value) and value not in own_texts and not self._is_known(sheet, row, col):
+                if row >= FIRST_QUESTION_ROW and not is_empty(value) and value not in own_texts \
+                        and (sheet, row, col) not in self.owned:
                     if len(found) < STRAY_REPORTED:
                         found.append((row, col, value))
                     else:
@@ -532,11 +618,6 @@ class _Reader:
                 self.problem("stray-value", severity=WARNING, sheet=sheet, cell=_cell(row, col), value=value)
             if more > 0:
                 self.problem("stray-values-more", severity=WARNING, sheet=sheet, count=more)
-
-    def _is_known(self, sheet: str, row: int, col: int) -> bool:
-        if (row, col) in self.known.get(sheet, ()):
-            return True
-        return any(r0 <= row <= r1 and c0 <= col <= c1 for r0, c0, r1, c1 in self.known_areas.get(sheet, ()))
 
 
 def _same_text(value: Any) -> str:

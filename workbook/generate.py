@@ -5,7 +5,8 @@ rows 1-3 hold the title, a one-line instruction and the headers Spørsmål / Sva
 single-value question is one row (label in A, the input cell in B carrying a workbook-level
 defined name equal to its key, help in C); a ``choices`` question is a label row followed by one
 row per option (a Ja/Nei cell in B; the name covers those cells); a table is a label row, a help
-row, then an Excel table named after its key. Metadata and dropdown lists sit on a very hidden sheet.
+row, then an Excel table named after its key. Metadata, dropdown lists and each table's column keys sit
+on a very hidden sheet. Where each piece stands is :mod:`workbook.layout`'s; how it looks, :mod:`workbook.style`'s.
 
 xlsxwriter reports mistakes as warnings and negative return codes while leaving the feature out
 of the file, so every warning is an error here and every return code is checked.
@@ -27,11 +28,12 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from workbook.cellref import absolute, quote_sheet
-from workbook.layout import BANNER, BANNER_ROW, FIRST_QUESTION_ROW, INTRO_ROW, META_KEY_COL, META_LISTS_COL, META_ROWS, \
-    META_SHEET, META_VALUE_COL, TITLE_ROW, WIDTH_ANSWER, WIDTH_EXTRA, WIDTH_GUIDE, WIDTH_HELP, WIDTH_LABEL, YESNO_LIST, \
-    ANSWER_COL, HELP_COL, LABEL_COL, TABLE_GAP, TABLE_LEAD_ROWS, columns_name, list_name, marked
-from workbook.style import FOOTER_MARGIN, MAX_ROW_HEIGHT, NUMBER_FORMAT, TABLE_STYLE, YEAR_FORMAT, Styles, \
-    needed_height as _needed_height, print_setup, row_height as _row_height  # noqa: F401 (re-exported)
+from workbook.layout import (ANSWER_COL, BANNER, BANNER_ROW, FIRST_QUESTION_ROW, HELP_COL, INTRO_ROW, LABEL_COL,
+                             META_KEY_COL, META_LISTS_COL, META_ROWS, META_SHEET, META_VALUE_COL, TABLE_GAP,
+                             TABLE_LEAD_ROWS, TITLE_ROW, WIDTH_ANSWER, WIDTH_EXTRA, WIDTH_GUIDE, WIDTH_HELP, WIDTH_LABEL,
+                             YESNO_LIST, columns_name, list_name, marked)
+from workbook.style import FOOTER_MARGIN, MAX_ROW_HEIGHT, TABLE_STYLE, Styles, needed_height as _needed_height, \
+    print_setup, row_height as _row_height
 from workbook.errors import DataFormatError, GenerateError
 from workbook.form import DEFAULT_FORM, ROLE_AGENCY, Column, Field, Form, Section, load_form
 from workbook.messages import lines, text

@@ -83,6 +83,8 @@ class Consolidation:
     #: per sum figure: how many agencies gave a value
     counts: dict[str, int] = field(default_factory=dict)
     member_figures: dict[str, Any] = field(default_factory=dict)
+    #: the consolidated workbook, if one was written (``consolidate(..., output=...)``)
+    written: Path | None = None
     #: per agency: (name, key, text) for every free-text answer it gave
     texts: list[tuple[str, str, str]] = field(default_factory=list)
 
@@ -175,8 +177,10 @@ def role_of(result: FileResult) -> str:
 
 
 def consolidate(paths: Iterable[Path | str], *, member: Path | str | None = None, jobs: int | None = None,
-                year: int | None = None, form_version: str | None = None) -> Consolidation:
-    """Read and validate every workbook (the member's too) and combine them (see :func:`combine`)."""
+                year: int | None = None, form_version: str | None = None,
+                output: Path | str | None = None) -> Consolidation:
+    """Read and validate every workbook (the member's too) and combine them (see :func:`combine`);
+    with ``output``, write the consolidated workbook there (:func:`write_consolidated`)."""
     files = expand_paths(paths)
     member_path = Path(member).resolve() if member is not None else None
     seen: set[Path] = set()
@@ -187,7 +191,10 @@ def consolidate(paths: Iterable[Path | str], *, member: Path | str | None = None
             unique.append(path)
     results = validate_paths(unique, jobs=jobs, keep_documents=True)
     chosen = results[0] if member_path is not None else None
-    return combine(results[1:] if chosen is not None else results, chosen, year=year, form_version=form_version)
+    outcome = combine(results[1:] if chosen is not None else results, chosen, year=year, form_version=form_version)
+    if output is not None:
+        outcome.written = write_consolidated(outcome, output)
+    return outcome
 
 
 def _identity(result: FileResult) -> Identity | None:

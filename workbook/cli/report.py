@@ -18,19 +18,17 @@ def report(
 ) -> None:
     """Write the member report as a Word document (and PDF) from a filled workbook (help: cli.yaml)."""
     from workbook.cli.validate import print_problems
-    from workbook.validate import check_file
     from workbook.pdf import convert_to_pdf
-    from workbook.report import report_from
+    from workbook.report import report_file
 
     path = existing_file(file, text("help.file"))
     template_path = existing_file(template, "--template")
-    result = check_file(path)
-    if not result.valid:
+    with library_errors():
+        result, written = report_file(path, output, template=template_path)
+    if written is None:
         say(err, text("cli.report_invalid", file=path))
         print_problems(result.problems, err)
         raise typer.Exit(1)
-    with library_errors():
-        written = report_from(result, output, template=template_path)
     say(err, text("cli.report_written", path=written))
     if pdf:
         with library_errors():

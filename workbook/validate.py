@@ -66,6 +66,9 @@ class FileResult:
     extra_records: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     #: the rules the file was checked against (set by :func:`check_file`; None: not a form workbook)
     form: Form | None = None
+    #: its annotated copy, when asked for (``validate_paths(..., annotate=folder)``): the path, or
+    #: False where the copy could not be made; None where none was to be made
+    annotated: Path | bool | None = None
 
     @property
     def errors(self) -> list[Problem]:
@@ -396,10 +399,17 @@ def annotate_results(results: Iterable[FileResult], folder: Path | str, *, jobs:
 
 
 def validate_paths(paths: Iterable[Path | str], *, jobs: int | None = None, keep_documents: bool = False,
-                   timeout: float = DEFAULT_TIMEOUT,
-                   progress: Callable[[FileResult], None] | None = None) -> list[FileResult]:
-    """Validate every file (in input order); see :func:`iter_validate`."""
-    return list(iter_validate(paths, jobs=jobs, keep_documents=keep_documents, timeout=timeout, progress=progress))
+                   timeout: float = DEFAULT_TIMEOUT, progress: Callable[[FileResult], None] | None = None,
+                   annotate: Path | str | None = None) -> list[FileResult]:
+    """Validate every file (in input order); see :func:`iter_validate`. With ``annotate``, also
+    write each readable file's annotated copy into that folder (:func:`annotate_results`) and say
+    so in its result (:attr:`FileResult.annotated`)."""
+    results = list(iter_validate(paths, jobs=jobs, keep_documents=keep_documents, timeout=timeout,
+                                 progress=progress))
+    if annotate is not None:
+        for result, copy in annotate_results(results, annotate, jobs=jobs, timeout=timeout):
+            result.annotated = copy if copy is not None else False
+    return results
 
 
 __all__ = ["FileResult", "check_file", "check_submission", "validate_file", "validate_paths", "iter_validate",

@@ -24,7 +24,7 @@ from workbook.cellref import Area, cell as _cell
 from workbook.container import Container, ContainerProblem, Table, open_container
 from workbook.errors import UnknownFormError
 from workbook.form import AGENCY_COLUMN_KEY, Field, Form, available_forms, load_form
-from workbook.layout import ANSWER_COL, FIRST_QUESTION_ROW, HELP_COL, LABEL_COL, IDENTITY, META_ROWS, TABLE_LEAD_ROWS, columns_name, marked, unmarked
+from workbook.layout import ANSWER_COL, FIRST_QUESTION_ROW, HELP_COL, LABEL_COL, IDENTITY, META_ROWS, TABLE_LEAD_ROWS, columns_name, marked
 from workbook.messages import text
 from workbook.normalize import NOTICES, is_chosen, is_empty, normalise, to_int, to_text
 from workbook.problems import ERROR, WARNING, Problem, make
@@ -168,6 +168,9 @@ class SheetCells:
             self.book.close()
 
 
+_LABEL_LEFT, _HELP_RIGHT = ANSWER_COL - LABEL_COL, HELP_COL - ANSWER_COL  # columns from an answer cell
+
+
 class Owned:
     """The cells and areas of each sheet that are the form's (answers read, their labels and help,
     tables with the rows above them): anything typed elsewhere is a stray value."""
@@ -178,12 +181,17 @@ class Owned:
         self.areas: dict[str, list[tuple[int, int, int, int]]] = {}
 
     def add(self, sheet: str, row: int, col: int) -> None:
-        self.cells.setdefault(sheet, set()).add((row, col))
+        known = self.cells.get(sheet)
+        if known is None:
+            known = self.cells[sheet] = set()
+        known.add((row, col))
 
     def add_row(self, sheet: str, row: int, col: int) -> None:
         """The label left of an input cell and the help right of it are the form's own text."""
-        known = self.cells.setdefault(sheet, set())
-        for c in range(max(LABEL_COL, col - (ANSWER_COL - LABEL_COL)), col + (HELP_COL - ANSWER_COL) + 1):
+        known = self.cells.get(sheet)
+        if known is None:
+            known = self.cells[sheet] = set()
+        for c in range(max(LABEL_COL, col - _LABEL_LEFT), col + _HELP_RIGHT + 1):
             known.add((row, c))
 
     def add_area(self, sheet: str, area: tuple[int, int, int, int]) -> None:
@@ -206,12 +214,9 @@ class _Reader:
         self.owned = Owned()
         self.tables_read: list[tuple[Field, Table]] = []
 
-    # --- cells (SheetCells) ----------------------------------------------------------------------
-    @property
-    def grids(self) -> dict[str, SheetValues]:
-        assert self.cells is not None
-        return self.cells.grids
+        self.grids: dict[str, SheetValues] = {}  # the cells' own (SheetCells.grids), once open
 
+    # --- cells (SheetCells) ----------------------------------------------------------------------
     def grid(self, sheet: str) -> SheetValues:
         assert self.cells is not None
         return self.cells.grid(sheet)
@@ -262,6 +267,7 @@ class _Reader:
         calamine_ok = not self.container.strict and (
             strings is None or _counts_believable(self.container.head(strings), self.container, strings))
         self.cells = SheetCells(self.path, self.container, calamine_ok)
+        self.grids = self.cells.grids
         return True
 
     def metadata(self) -> Form | None:
@@ -394,7 +400,6 @@ class _Reader:
         if area is None:
             self.sub.data[field_.key] = None
             return
-        self.owned.add_row(area.sheet, area.first_row, area.first_col)
         self.sub.data[field_.key] = self.read_cell(area.sheet, area.first_row, area.first_col, field_.kind,
                                                    field_.allowed, (field_.key,), field_.label)
 
@@ -459,8 +464,6 @@ class _Reader:
             if column.key not in present and column.required and not column.consolidated_only:
                 self.problem("table-column-missing", sheet=sheet, cell=_cell(area.first_row, area.first_col),
                              key=field_.key, label=field_.label, column_label=column.label)
-        self.owned.add_area(sheet, (max(0, area.first_row - TABLE_LEAD_ROWS), area.first_col, area.last_row,
-                                    area.last_col))
         rows: list[dict[str, Any]] = []
         values = self.grids[sheet]
         span = range(area.first_col, area.last_col + 1)
@@ -506,7 +509,8 @@ class _Reader:
             form = self.sub.form
             field_ = form.fields.get(table.name) if form is not None else None
             record = {c.label: c.key for c in field_.columns} if field_ is not None else {}
-            return [record.get(unmarked(header)) for header in table.headers]
+            record |= {marked(label, True): key for label, key in record.items()}
+            return [record.get(header) for header in table.headers]
         return [record.get(header) for header in table.headers]
 
     def column_record(self, table: str) -> dict[str, str] | None:

@@ -18,8 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from workbook.pdf import convert, convert_to_pdf, find_soffice  # noqa: E402
-from workbook.report import render_report  # noqa: E402
-from workbook.validate import read_isolated  # noqa: E402
+from workbook.report import report_file  # noqa: E402
 
 WORKBOOK = ROOT / "samples" / "oslo-kommune-2020.xlsx"
 DOCS = ROOT / "docs"
@@ -42,8 +41,7 @@ def main() -> None:
         folder = Path(work)
         (printed,) = convert([WORKBOOK], folder, "pdf")
         page_png(printed, PAGES["workbook-page.png"], DOCS / "workbook-page.png")
-        sub = read_isolated(WORKBOOK)
-        report = render_report(sub.document(), folder / "report.docx", form=sub.form)
+        _, report = report_file(WORKBOOK, folder / "report.docx")
         page_png(convert_to_pdf(report, folder), PAGES["report-page.png"], DOCS / "report-page.png")
     print("wrote", ", ".join(f"docs/{name}" for name in PAGES))
 

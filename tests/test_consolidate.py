@@ -323,3 +323,21 @@ def test_without_the_members_workbook_the_report_says_so(folder: Path, tmp_path:
 
     covers = build_context(sub.document(), form=FORM, coverage=coverage)["coverage"]["covers"]
     assert "medlemmets egen arbeidsbok var ikke med" in covers and "4 virksomhetene" in covers
+
+
+def test_the_consolidated_tables_read_back_by_column_key_in_any_catalogue(outcome, tmp_path: Path,  # noqa: ANN001
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    path = write_consolidated(outcome, tmp_path / "samlet.xlsx")
+    sub = read_workbook(path)
+    (first,) = [r for r in sub.extra_records[FIGURES_TABLE] if r["agency"] == outcome.figures[0][0]]
+    assert {k: first.get(k) for k in outcome.figures[0][1]} == outcome.figures[0][1]
+    (sums,) = [r for r in sub.extra_records[TOTALS_TABLE] if r["key"] == "sum"]
+    assert {k: sums[k] for k in outcome.sums if outcome.sums[k] is not None} == \
+        {k: v for k, v in outcome.sums.items() if v is not None}
+    expected_coverage = coverage_from_tables(FORM, sub.extra_tables)
+    # read while the catalogue says other words (as in another language): the keys still find every column
+    import workbook.consolidate as consolidate_module
+
+    monkeypatch.setattr(consolidate_module, "text", lambda key, **kw: f"[{key}]")
+    assert appendix_from_tables(FORM, sub.extra_records) == outcome.appendix()
+    assert coverage_from_tables(FORM, sub.extra_records) == expected_coverage

@@ -5,6 +5,7 @@ anything that is not read is said so.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 
 import openpyxl
@@ -15,7 +16,8 @@ from editing import cell_of, edit, table_cell
 from office import libreoffice_edit, libreoffice_roundtrip
 from workbook.container import open_container
 from workbook.document import canonical
-from workbook.read import read_workbook
+from workbook.form import load_form
+from workbook.read import _form_texts, read_workbook
 from workbook.validate import validate_file
 
 NBSP, NNBSP = "\u00a0", "\u202f"
@@ -374,3 +376,58 @@ def test_a_reporting_year_that_is_not_a_number_is_said_so_at_its_cell(tmp_path):
     assert detailed(result.problems) == [("not-a-number", "error", *cell_of(path, "reporting_year"), "reporting_year",
                                           None, None, "tjuetjue")]
     assert result.metadata["reporting_year"] is None
+
+
+@contextlib.contextmanager
+def reworded(form):
+    """The form with every table column's label reworded (as in another language or a later
+    wording), put back afterwards; the labels a workbook was written with stay in it."""
+    columns = [column for field in form.questions() for column in field.columns]
+    labels = [column.label for column in columns]
+    for column in columns:
+        object.__setattr__(column, "label", "Nytt ord for " + column.label)
+    try:
+        yield form
+    finally:
+        for column, label in zip(columns, labels):
+            object.__setattr__(column, "label", label)
+        _form_texts.cache_clear()  # it keeps each form's labels
+
+
+def test_the_metadata_sheet_records_each_tables_column_keys_in_order(tmp_path, form):
+    path = make_workbook(tmp_path)
+    book = openpyxl.load_workbook(path)
+    for field in (f for f in form.questions() if f.is_table):
+        ((sheet, ref),) = book.defined_names[f"cols_{field.key}"].destinations
+        assert sheet == "_skjema"
+        cells = [row for row in book[sheet][ref.replace("$", "")]] if ":" in ref else [[book[sheet][ref.replace("$", "")]]]
+        keys = [row[0].value for row in cells]
+        headers = [book[sheet].cell(row[0].row, row[0].column + 1).value for row in cells]
+        assert keys == [c.key for c in field.columns if not c.consolidated_only]
+        assert headers == [c.label for c in field.columns if not c.consolidated_only]
+
+
+def test_tables_are_read_by_their_recorded_keys_whatever_the_forms_labels_say(tmp_path, form):
+    path = make_workbook(tmp_path)  # written with today's labels; read while the form says others
+    with reworded(load_form("ehn-offentlig", "2020.1")):  # the form as the reader loads it
+        sub = read_workbook(path)
+    assert sub.problems == []
+    assert canonical(sub.document(), form) == canonical(filled_document(), form)
+
+
+def test_cells_the_layout_gives_a_question_are_never_stray_whichever_reader_reads_it(tmp_path, monkeypatch):
+    """A field kind whose reader marks nothing (as a new kind's might) causes no stray-value
+    warnings: the label, answer and help of each name and every table with its label rows are
+    the form's by the layout."""
+    import workbook.read as read_module
+
+    path = make_workbook(tmp_path)
+    quiet = lambda self, field_: self.sub.data.setdefault(field_.key, None)  # noqa: E731
+    monkeypatch.setattr(read_module._Reader, "read_single", quiet)
+    monkeypatch.setattr(read_module._Reader, "read_table", quiet)
+    sub = read_workbook(path)
+    assert [p for p in sub.problems if p.code.startswith("stray")] == []
+    # and a value typed beside nothing is still said
+    sheet, cell = cell_of(path, "org_name")
+    edit(path, {(sheet, "E30"): "notat"})
+    assert [(p.code, p.cell) for p in read_workbook(path).problems] == [("stray-value", "E30")]

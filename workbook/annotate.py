@@ -49,11 +49,14 @@ from openpyxl.xml.functions import iterparse
 from workbook import __version__
 from workbook.errors import UnknownFormError
 from workbook.form import Form, load_form
-from workbook.generate import quote_sheet
+from workbook.layout import IDENTITY
+from workbook.cellref import quote_sheet
 from workbook.messages import text
 from workbook.normalize import as_read
 from workbook.ooxml_text import escape, unescape
 from workbook.problems import ERROR, WARNING, Problem, render
+from workbook.style import FEEDBACK_MARGIN, FONT, HEADER_FILL, HEADER_TEXT, LINK, QUIET_TEXT, TITLE_SIZE, \
+    row_height as _height
 
 #: (fill, line) colours of a marked cell and of its severity on the list
 COLOURS = {ERROR: ("FFC7CE", "C00000"), WARNING: ("FFC000", "9C5700")}
@@ -69,8 +72,6 @@ COMMENT_WIDTH = 400
 COMMENT_CHARS = 45
 COMMENT_LINE = 16  # pixels a line, with the font's leading
 COMMENT_PADDING = 16
-LINE_HEIGHT = 15
-FONT = "Calibri"  # as the form's sheets
 #: Who wrote the copy, in its document properties (core.xml creator/lastModifiedBy, app.xml).
 APPLICATION = f"workbook {__version__}"
 
@@ -306,7 +307,7 @@ def comment_height(body: str) -> int:
 def _form_of(book: Workbook) -> Form | None:
     """The workbook's form (for the questions' labels), as its hidden sheet or properties say."""
     found: dict[str, Any] = {}
-    for key in ("form_id", "form_version"):
+    for key in IDENTITY:
         name = book.defined_names.get(key)
         for sheet, ref in (name.destinations if name is not None else ()):
             if sheet in book.sheetnames:
@@ -334,13 +335,6 @@ def _label(form: Form | None, problem: Problem) -> str:
     return field.label
 
 
-def _height(*cells: tuple[str, int]) -> float:
-    """A row height that shows every line of wrapped ``(text, column width)`` cells."""
-    lines = max(sum(max(1, math.ceil(len(part) / (width * 1.15))) for part in value.split("\n"))
-                for value, width in cells)
-    return lines * LINE_HEIGHT + 4
-
-
 def _feedback_sheet(book: Workbook, problems: list[Problem], file_name: str, form: Form | None,
                     today: date) -> Worksheet:
     """The list of problems, inserted first and made the sheet the workbook opens on."""
@@ -355,7 +349,7 @@ def _feedback_sheet(book: Workbook, problems: list[Problem], file_name: str, for
     ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
     ws.page_setup.orientation, ws.page_setup.paperSize = "landscape", ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.page_margins.left = ws.page_margins.right = ws.page_margins.top = 0.4
+    ws.page_margins.left = ws.page_margins.right = ws.page_margins.top = FEEDBACK_MARGIN
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     book.active = 0
     for other in book.worksheets:  # one selected tab, else Excel opens with the sheets grouped
@@ -366,11 +360,11 @@ def _feedback_sheet(book: Workbook, problems: list[Problem], file_name: str, for
 def _heading(ws: Worksheet, problems: list[Problem], file_name: str, today: date) -> None:
     errors = sum(p.is_error for p in problems)
     ws.sheet_properties.tabColor = COLOURS[ERROR if errors else WARNING][1]
-    lines = [(text("annotate.title"), Font(name=FONT, bold=True, size=16)),
+    lines = [(text("annotate.title"), Font(name=FONT, bold=True, size=TITLE_SIZE)),
              (text("annotate.file", file=file_name), None),
              (text("annotate.date", date=today.strftime("%d.%m.%Y")), None),
              (text("annotate.counts", errors=errors, warnings=len(problems) - errors), Font(name=FONT, bold=True)),
-             (text("annotate.how"), Font(name=FONT, italic=True, color="595959"))]
+             (text("annotate.how"), Font(name=FONT, italic=True, color=QUIET_TEXT))]
     for row, (value, font) in enumerate(lines, start=1):
         cell = _put(ws, row, 1, value)
         if font is not None:
@@ -378,10 +372,10 @@ def _heading(ws: Worksheet, problems: list[Problem], file_name: str, today: date
     ws.merge_cells(start_row=len(lines), start_column=1, end_row=len(lines), end_column=len(WIDTHS))
     ws.cell(len(lines), 1).alignment = Alignment(wrap_text=True, vertical="top")
     ws.row_dimensions[len(lines)].height = _height((text("annotate.how"), sum(WIDTHS)))
-    header_fill = PatternFill(fill_type="solid", start_color="1F4E79", end_color="1F4E79")
+    header_fill = PatternFill(fill_type="solid", start_color=HEADER_FILL, end_color=HEADER_FILL)
     for col, (key, width) in enumerate(zip(("number", "severity", "sheet", "cell", "field", "message"), WIDTHS), 1):
         cell = _put(ws, HEADER_ROW, col, text(f"annotate.col_{key}"))
-        cell.font, cell.fill = Font(name=FONT, bold=True, color="FFFFFF"), header_fill
+        cell.font, cell.fill = Font(name=FONT, bold=True, color=HEADER_TEXT), header_fill
         ws.column_dimensions[cell.column_letter].width = width
 
 
@@ -398,5 +392,5 @@ def _problem_row(ws: Worksheet, row: int, number: int, problem: Problem, label: 
     if problem.sheet and problem.cell and problem.sheet in sheets:
         link = ws.cell(row, 4)
         link.hyperlink = Hyperlink(ref=link.coordinate, location=f"{quote_sheet(problem.sheet)}!{problem.cell}")
-        link.font = Font(name=FONT, color="0563C1", underline="single")
+        link.font = Font(name=FONT, color=LINK, underline="single")
     ws.row_dimensions[row].height = _height((message, WIDTHS[5]), (label, WIDTHS[4]), (problem.sheet or "", WIDTHS[2]))

@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from xml.etree.ElementTree import Element, XMLPullParser
 
+from workbook.cellref import column_index
+
 #: The most cells calamine may lay out as one dense grid (rows x columns of the sheet's extent).
 MAX_DENSE_CELLS = 500_000
 #: The most cells with something in them read from one sheet; a sheet with more is refused as too
@@ -66,14 +68,6 @@ def calamine_can_read(data: bytes) -> bool:
     last_row = max(int(digits) for _, digits in refs)
     last_col = max(column_index(letters.decode()) for letters, _ in refs) + 1
     return last_row * last_col <= MAX_DENSE_CELLS
-
-
-def column_index(letters: str) -> int:
-    """``A`` -> 0, ``AA`` -> 26."""
-    index = 0
-    for char in letters:
-        index = index * 26 + ord(char) - 64
-    return index - 1
 
 
 # --- the values of a sheet ----------------------------------------------------------------------

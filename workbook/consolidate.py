@@ -30,8 +30,10 @@ from xlsxwriter.worksheet import Worksheet
 from workbook.document import canonical
 from workbook.errors import WorkbookError
 from workbook.form import AGENCY_COLUMN_KEY, ROLE_AGENCY, ROLE_MEMBER, Form, load_form
-from workbook.generate import MAX_ROW_HEIGHT, NUMBER_FORMAT, Styles, generate
+from workbook.generate import generate
 from workbook.messages import text
+from workbook.style import LIST_MARGINS, TABLE_STYLE, Styles, lines as _lines, print_setup, \
+    row_height as _row_height  # noqa: F401 (_lines: as the tests know it)
 from workbook.validate import FileResult, expand_paths, validate_paths
 
 FIGURES_TABLE = "agency_figures"
@@ -81,6 +83,8 @@ class Consolidation:
     #: per sum figure: how many agencies gave a value
     counts: dict[str, int] = field(default_factory=dict)
     member_figures: dict[str, Any] = field(default_factory=dict)
+    #: the consolidated workbook, if one was written (``consolidate(..., output=...)``)
+    written: Path | None = None
     #: per agency: (name, key, text) for every free-text answer it gave
     texts: list[tuple[str, str, str]] = field(default_factory=list)
 
@@ -173,8 +177,10 @@ def role_of(result: FileResult) -> str:
 
 
 def consolidate(paths: Iterable[Path | str], *, member: Path | str | None = None, jobs: int | None = None,
-                year: int | None = None, form_version: str | None = None) -> Consolidation:
-    """Read and validate every workbook (the member's too) and combine them (see :func:`combine`)."""
+                year: int | None = None, form_version: str | None = None,
+                output: Path | str | None = None) -> Consolidation:
+    """Read and validate every workbook (the member's too) and combine them (see :func:`combine`);
+    with ``output``, write the consolidated workbook there (:func:`write_consolidated`)."""
     files = expand_paths(paths)
     member_path = Path(member).resolve() if member is not None else None
     seen: set[Path] = set()
@@ -185,7 +191,10 @@ def consolidate(paths: Iterable[Path | str], *, member: Path | str | None = None
             unique.append(path)
     results = validate_paths(unique, jobs=jobs, keep_documents=True)
     chosen = results[0] if member_path is not None else None
-    return combine(results[1:] if chosen is not None else results, chosen, year=year, form_version=form_version)
+    outcome = combine(results[1:] if chosen is not None else results, chosen, year=year, form_version=form_version)
+    if output is not None:
+        outcome.written = write_consolidated(outcome, output)
+    return outcome
 
 
 def _identity(result: FileResult) -> Identity | None:
@@ -293,45 +302,6 @@ def combine(results: list[FileResult], member: FileResult | None = None, *, year
 
 
 # --- the consolidated workbook -------------------------------------------------------------------
-LINE_POINTS = 15  # a line of Calibri 11 with its leading
-
-
-def _row_height(*cells: tuple[str, int]) -> float:
-    """Points that show every line of the wrapped ``(text, column width)`` cells of a row.
-
-    Wrapped at word boundaries at 1.1 characters per unit of column width (Calibri 11 in
-    LibreOffice fits about 1.25): LibreOffice keeps the height it is given, and prints text that
-    does not fit over the next row.
-    """
-    lines = max([1] + [_lines(value, max(1, int(width * 1.1) - 1)) for value, width in cells if value])
-    return min(MAX_ROW_HEIGHT, lines * LINE_POINTS + 4)
-
-
-def _lines(value: str, chars: int) -> int:
-    """Lines of ``value`` wrapped at word boundaries at ``chars`` a line (a longer word starts a
-    line of its own and is broken, as LibreOffice does).
-
-    Counted by hand: textwrap builds every line and took most of the time of a large
-    consolidation (15,000 answers); only the count is needed.
-    """
-    if len(value) <= chars and "\n" not in value:  # most cells: one line
-        return 1
-    total = 0
-    for part in value.split("\n"):
-        lines, used = 1, 0
-        for word in part.split():
-            size = len(word)
-            if used and used + 1 + size <= chars:
-                used += 1 + size
-                continue
-            if used:
-                lines += 1
-            lines += (size - 1) // chars
-            used = size - ((size - 1) // chars) * chars
-        total += lines
-    return total
-
-
 def _title(ws: Worksheet, title: str, styles: Styles) -> None:
     ws.write_string(0, 0, title, styles.title)
     ws.set_row(0, 24)  # the 16-point title, which would otherwise run into the line below
@@ -342,7 +312,18 @@ def _key_column(ws: Worksheet, col: int) -> None:
     ws.set_column(col, col, 14, None, {"hidden": True})
 
 
-def _figures_sheet(outcome: Consolidation, book: Workbook, styles: Styles) -> None:
+#: Each extra table's columns, (column key, header) in order, as recorded on the metadata sheet.
+Columns = dict[str, list[tuple[str, str]]]
+#: The columns of the free-text and coverage tables, by key (each header is ``consolidate.col_<key>``).
+TEXT_COLUMNS = ("agency", "section", "question", "answer", "key")
+COVERAGE_COLUMNS = ("agency", "included", "reason", "file", "status")
+
+
+def _headed(keys: Iterable[str]) -> list[tuple[str, str]]:
+    return [(key, text(f"consolidate.col_{key}")) for key in keys]
+
+
+def _figures_sheet(outcome: Consolidation, book: Workbook, styles: Styles) -> Columns:
     form = outcome.form
     keys = list(outcome.sums)
     ws = book.add_worksheet(text("consolidate.figures_sheet"))
@@ -354,15 +335,14 @@ def _figures_sheet(outcome: Consolidation, book: Workbook, styles: Styles) -> No
     header = 3
     rows = outcome.figures or [("", {})]
     last = header + len(rows)
-    number = book.add_format({"num_format": NUMBER_FORMAT, "valign": "top"})
-    wrap = book.add_format({"text_wrap": True, "valign": "top"})
+    number, wrap = styles.number, styles.wrap
     labels = [form.field(k).label for k in keys]
     head_height = _row_height(*[(label, 20) for label in labels])
+    columns = _headed(["agency"]) + list(zip(keys, labels))
     ws.add_table(header, 0, last, len(keys), {
-        "name": FIGURES_TABLE, "style": "Table Style Light 9",
-        "columns": [{"header": text("consolidate.col_agency")}] + [{"header": label} for label in labels],
+        "name": FIGURES_TABLE, "style": TABLE_STYLE, "columns": [{"header": h} for _, h in columns],
     })
-    ws.set_row(header, head_height, book.add_format({"text_wrap": True, "bold": True, "valign": "top"}))
+    ws.set_row(header, head_height, styles.head)
     for i, (name, values) in enumerate(rows, start=header + 1):
         ws.write_string(i, 0, name, wrap)
         ws.set_row(i, _row_height((name, 40)))
@@ -372,18 +352,17 @@ def _figures_sheet(outcome: Consolidation, book: Workbook, styles: Styles) -> No
                 ws.write_number(i, j, value, number)
             else:
                 ws.write_blank(i, j, None, number)
-    _totals_table(outcome, book, ws, last + 2, keys, labels, head_height)
+    totals = _totals_table(outcome, styles, ws, last + 2, keys, labels, head_height)
     ws.freeze_panes(header + 1, 1)
     _print_setup(ws, header)
+    return {FIGURES_TABLE: columns, TOTALS_TABLE: totals}
 
 
-def _totals_table(outcome: Consolidation, book: Workbook, ws: Worksheet, header: int, keys: list[str],
-                  labels: list[str], head_height: float) -> None:
+def _totals_table(outcome: Consolidation, styles: Styles, ws: Worksheet, header: int, keys: list[str],
+                  labels: list[str], head_height: float) -> list[tuple[str, str]]:
     """Below the agencies: their sum, how many gave a figure, the member's own, the difference and
     what the consolidated form (and so the report) uses; one row each, keyed in the last column."""
-    bold = book.add_format({"bold": True, "num_format": NUMBER_FORMAT, "valign": "top"})
-    differs = book.add_format({"bold": True, "num_format": NUMBER_FORMAT, "bg_color": "#F8CBAD",
-                               "font_color": "#9C0006"})
+    bold, differs = styles.total, styles.differs
     used = outcome.document["data"]
     values: dict[str, dict[str, Any]] = {
         "sum": outcome.sums, "count": outcome.counts, "member": outcome.member_figures,
@@ -391,12 +370,11 @@ def _totals_table(outcome: Consolidation, book: Workbook, ws: Worksheet, header:
                        if isinstance(outcome.member_figures.get(k), int) and isinstance(outcome.sums.get(k), int)},
         "used": {k: used.get(k) for k in keys},
     }
+    columns = _headed(["total"]) + list(zip(keys, labels)) + _headed(["key"])
     ws.add_table(header, 0, header + len(TOTAL_ROWS), len(keys) + 1, {
-        "name": TOTALS_TABLE, "style": "Table Style Light 9",
-        "columns": [{"header": text("consolidate.col_total")}] + [{"header": label} for label in labels]
-        + [{"header": text("consolidate.col_key")}],
+        "name": TOTALS_TABLE, "style": TABLE_STYLE, "columns": [{"header": h} for _, h in columns],
     })
-    ws.set_row(header, head_height, book.add_format({"text_wrap": True, "bold": True, "valign": "top"}))
+    ws.set_row(header, head_height, styles.head)
     for i, row_key in enumerate(TOTAL_ROWS, start=header + 1):
         ws.write_string(i, 0, text(f"consolidate.total_{row_key}"), bold)
         for j, key in enumerate(keys, start=1):
@@ -406,19 +384,16 @@ def _totals_table(outcome: Consolidation, book: Workbook, ws: Worksheet, header:
             else:
                 ws.write_blank(i, j, None, bold)
         ws.write_string(i, len(keys) + 1, row_key)
-    ws.write_string(header + len(TOTAL_ROWS) + 1, 0, text("consolidate.difference_note"), book.add_format(
-        {"italic": True, "font_color": "#595959"}))
+    ws.write_string(header + len(TOTAL_ROWS) + 1, 0, text("consolidate.difference_note"), styles.note)
+    return columns
 
 
 def _print_setup(ws: Worksheet, header: int) -> None:
-    ws.set_paper(9)
-    ws.set_landscape()
-    ws.fit_to_pages(1, 0)
+    print_setup(ws, landscape=True, margins=LIST_MARGINS)
     ws.repeat_rows(header)
-    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
 
 
-def _texts_sheet(outcome: Consolidation, book: Workbook, styles: Styles) -> None:
+def _texts_sheet(outcome: Consolidation, book: Workbook, styles: Styles) -> Columns:
     form = outcome.form
     ws = book.add_worksheet(text("consolidate.texts_sheet"))
     _title(ws, text("consolidate.texts_title"), styles)
@@ -428,12 +403,11 @@ def _texts_sheet(outcome: Consolidation, book: Workbook, styles: Styles) -> None
     _key_column(ws, len(TEXT_WIDTHS) - 1)
     header = 3
     rows = outcome.texts or [("", "", "")]
-    wrap = book.add_format({"text_wrap": True, "valign": "top"})
-    head = book.add_format({"text_wrap": True, "bold": True, "valign": "top"})
+    wrap, head = styles.wrap, styles.head
+    columns = _headed(TEXT_COLUMNS)
     ws.add_table(header, 0, header + len(rows), len(TEXT_WIDTHS) - 1, {
-        "name": TEXTS_TABLE, "style": "Table Style Light 9",
-        "columns": [{"header": text(f"consolidate.{c}"), "header_format": head} for c in
-                    ("col_agency", "col_section", "col_question", "col_answer", "col_key")],
+        "name": TEXTS_TABLE, "style": TABLE_STYLE,
+        "columns": [{"header": h, "header_format": head} for _, h in columns],
     })
     for i, (name, key, answer) in enumerate(rows, start=header + 1):
         section = form.section_of(key).title if key else ""
@@ -445,9 +419,10 @@ def _texts_sheet(outcome: Consolidation, book: Workbook, styles: Styles) -> None
         ws.set_row(i, _row_height(*zip(values[:4], TEXT_WIDTHS[:4])))
     ws.freeze_panes(header + 1, 1)
     _print_setup(ws, header)
+    return {TEXTS_TABLE: columns}
 
 
-def _coverage_sheet(outcome: Consolidation, book: Workbook, styles: Styles) -> None:
+def _coverage_sheet(outcome: Consolidation, book: Workbook, styles: Styles) -> Columns:
     """Which workbooks the consolidation covers, and which it left out and why."""
     ws = book.add_worksheet(text("consolidate.coverage_sheet"))
     _title(ws, text("consolidate.coverage_title"), styles)
@@ -459,12 +434,11 @@ def _coverage_sheet(outcome: Consolidation, book: Workbook, styles: Styles) -> N
     _key_column(ws, len(widths))
     header = 3
     rows = outcome.statuses() or [{"agency": "", "file": "", "status": "", "reason": ""}]
-    wrap = book.add_format({"text_wrap": True, "valign": "top"})
-    head = book.add_format({"text_wrap": True, "bold": True, "valign": "top"})
+    wrap, head = styles.wrap, styles.head
+    columns = _headed(COVERAGE_COLUMNS)
     ws.add_table(header, 0, header + len(rows), len(widths), {
-        "name": COVERAGE_TABLE, "style": "Table Style Light 9",
-        "columns": [{"header": text(f"consolidate.{c}"), "header_format": head} for c in
-                    ("col_agency", "col_included", "col_reason", "col_file", "col_status")],
+        "name": COVERAGE_TABLE, "style": TABLE_STYLE,
+        "columns": [{"header": h, "header_format": head} for _, h in columns],
     })
     for i, row in enumerate(rows, start=header + 1):
         included = text("workbook.answer_yes") if row["status"] in ("member", "included") else text("workbook.answer_no")
@@ -474,15 +448,15 @@ def _coverage_sheet(outcome: Consolidation, book: Workbook, styles: Styles) -> N
         ws.set_row(i, _row_height(*zip(values[:4], widths)))
     ws.freeze_panes(header + 1, 1)
     _print_setup(ws, header)
+    return {COVERAGE_TABLE: columns}
 
 
 def write_consolidated(outcome: Consolidation, output: Path | str) -> Path:
     """Write the consolidated form (a form workbook of the same version) with its extra sheets."""
 
-    def extras(book: Workbook, styles: Styles) -> None:
-        _coverage_sheet(outcome, book, styles)
-        _figures_sheet(outcome, book, styles)
-        _texts_sheet(outcome, book, styles)
+    def extras(book: Workbook, styles: Styles) -> Columns:
+        return (_coverage_sheet(outcome, book, styles) | _figures_sheet(outcome, book, styles)
+                | _texts_sheet(outcome, book, styles))
 
     return generate(Path(output), prefill=outcome.document, form=outcome.form, consolidated=True,
                     extra_sheets=extras)
@@ -493,20 +467,26 @@ def _int(value: Any) -> int | None:
     return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
-def _sum_labels(form: Form) -> dict[str, str]:
-    return {form.field(k).label: k for k in (f.key for f in form.questions() if f.consolidate == "sum")}
+def _sum_columns(form: Form) -> list[tuple[str, str]]:
+    """(key, label) of each summed figure: a column of the figures and totals tables."""
+    return [(f.key, f.label) for f in form.questions() if f.consolidate == "sum"]
+
+
+def _pick(row: dict[str, Any], key: str, header: str) -> Any:
+    """A cell of a read-back row by its column key (rows of :attr:`Submission.extra_records`);
+    by its header for rows as the sheet shows them (a workbook made before tables were recorded
+    by key, or :attr:`Submission.extra_tables`)."""
+    return row[key] if key in row else row.get(header)
 
 
 def appendix_from_tables(form: Form, tables: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
     """The appendix again, from a consolidated workbook's own sheets (as read back)."""
-    agency_header = text("consolidate.col_agency")
-    by_label = _sum_labels(form)
-    figures = []
-    for row in tables.get(FIGURES_TABLE, []):
-        values = {by_label[h]: _int(v) for h, v in row.items() if h in by_label}
-        figures.append((str(row.get(agency_header) or ""), values))
-    texts = [(str(row.get(agency_header) or ""), str(row.get(text("consolidate.col_key")) or ""),
-              str(row.get(text("consolidate.col_answer")) or ""))
+    agency = ("agency", text("consolidate.col_agency"))
+    figures = [(str(_pick(row, *agency) or ""), {key: _int(_pick(row, key, label)) for key, label in _sum_columns(form)
+                                                 if key in row or label in row})
+               for row in tables.get(FIGURES_TABLE, [])]
+    texts = [(str(_pick(row, *agency) or ""), str(_pick(row, "key", text("consolidate.col_key")) or ""),
+              str(_pick(row, "answer", text("consolidate.col_answer")) or ""))
              for row in tables.get(TEXTS_TABLE, [])]
     return appendix_from(form, figures, [t for t in texts if t[1] in form.fields])
 
@@ -518,12 +498,11 @@ def coverage_from_tables(form: Form, tables: dict[str, list[dict[str, Any]]]) ->
     and ``figures`` ({key: {member, sum, count, source}}, source ``member`` or ``sum``)."""
     if COVERAGE_TABLE not in tables:
         return None
-    columns = {c: text(f"consolidate.col_{c}") for c in ("agency", "file", "status", "reason")}
-    statuses = [{c: str(row.get(header) or "") for c, header in columns.items()}
-                for row in tables[COVERAGE_TABLE]]
-    by_key = {str(row.get(text("consolidate.col_key"))): row for row in tables.get(TOTALS_TABLE, [])}
-    figures = {key: {"member": _int(by_key.get("member", {}).get(label)),
-                     "sum": _int(by_key.get("sum", {}).get(label)),
-                     "count": _int(by_key.get("count", {}).get(label)) or 0}
-               for label, key in _sum_labels(form).items()}
+    columns = _headed(("agency", "file", "status", "reason"))
+    statuses = [{c: str(_pick(row, c, header) or "") for c, header in columns} for row in tables[COVERAGE_TABLE]]
+    by_key = {str(_pick(row, "key", text("consolidate.col_key"))): row for row in tables.get(TOTALS_TABLE, [])}
+    figures = {key: {"member": _int(_pick(by_key.get("member", {}), key, label)),
+                     "sum": _int(_pick(by_key.get("sum", {}), key, label)),
+                     "count": _int(_pick(by_key.get("count", {}), key, label)) or 0}
+               for key, label in _sum_columns(form)}
     return _coverage([s for s in statuses if s["status"] in STATUSES], figures)

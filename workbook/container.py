@@ -13,7 +13,6 @@ from __future__ import annotations
 import functools
 import os
 import posixpath
-import re
 import stat
 import zipfile
 import zlib
@@ -24,6 +23,8 @@ from typing import Any
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 from xml.etree.ElementTree import fromstring as _c_fromstring  # the C parser: 5x faster than defusedxml's
+
+from workbook.cellref import Area, area_text, cell_position, column_index, parse_ref  # noqa: F401 (re-exported)
 
 NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -42,7 +43,6 @@ DOCTYPE_SCAN_BYTES = 4096
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED_MARK = "EncryptionInfo".encode("utf-16-le")
-_REF = re.compile(r"^(?:(?:'((?:[^']|'')+)'|([^'!]+))!)?\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?$")
 
 
 class ContainerProblem(Exception):
@@ -54,17 +54,6 @@ class ContainerProblem(Exception):
         #: a word for the catalogue (``problem.detail.<detail>``) or a technical note
         self.detail = detail
         self.params = params
-
-
-@dataclass(frozen=True)
-class Area:
-    """A rectangle on one sheet, 0-based and inclusive."""
-
-    sheet: str
-    first_row: int
-    first_col: int
-    last_row: int
-    last_col: int
 
 
 @dataclass(frozen=True)
@@ -127,35 +116,6 @@ class Container:
         if self._handle is not None:
             self._handle.close()
             self._handle = None
-
-
-def column_index(letters: str) -> int:
-    index = 0
-    for char in letters:
-        index = index * 26 + ord(char) - 64
-    return index - 1
-
-
-def cell_position(cell: str) -> tuple[int, int]:
-    """``C12`` as a 0-based (row, column)."""
-    letters = cell.rstrip("0123456789")
-    return int(cell[len(letters):]) - 1, column_index(letters)
-
-
-@functools.lru_cache(maxsize=4096)  # the same few dozen references in every workbook of a form
-def parse_ref(ref: str, default_sheet: str | None = None) -> Area | None:
-    """``'Ark 1'!$B$5:$B$9`` (or ``B5`` with a default sheet) as an :class:`Area`."""
-    match = _REF.match(ref.strip().lstrip("="))
-    if not match:
-        return None
-    quoted, plain, c1, r1, c2, r2 = match.groups()
-    sheet = quoted.replace("''", "'") if quoted else plain or default_sheet
-    if sheet is None:
-        return None
-    first_row, first_col = int(r1) - 1, column_index(c1)
-    last_row = int(r2) - 1 if r2 else first_row
-    last_col = column_index(c2) if c2 else first_col
-    return Area(sheet, first_row, first_col, last_row, last_col)
 
 
 def _open_regular(path: Path):  # noqa: ANN202 - a binary file object
@@ -435,9 +395,4 @@ def _read_structure(path: Path, archive: zipfile.ZipFile) -> Container:
     return container
 
 
-def _ref_text(area: Area) -> str:
-    from xlsxwriter.utility import xl_rowcol_to_cell
-
-    first = xl_rowcol_to_cell(area.first_row, area.first_col)
-    last = xl_rowcol_to_cell(area.last_row, area.last_col)
-    return f"{area.sheet}!{first}" + (f":{last}" if last != first else "")
+_ref_text = area_text

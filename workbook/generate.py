@@ -5,7 +5,8 @@ rows 1-3 hold the title, a one-line instruction and the headers Spørsmål / Sva
 single-value question is one row (label in A, the input cell in B carrying a workbook-level
 defined name equal to its key, help in C); a ``choices`` question is a label row followed by one
 row per option (a Ja/Nei cell in B; the name covers those cells); a table is a label row, a help
-row, then an Excel table named after its key. Metadata and dropdown lists sit on a very hidden sheet.
+row, then an Excel table named after its key. Metadata, dropdown lists and each table's column keys sit
+on a very hidden sheet. Where each piece stands is :mod:`workbook.layout`'s; how it looks, :mod:`workbook.style`'s.
 
 xlsxwriter reports mistakes as warnings and negative return codes while leaving the feature out
 of the file, so every warning is an error here and every return code is checked.
@@ -15,7 +16,6 @@ from __future__ import annotations
 
 import math
 import re
-import textwrap
 import warnings
 import zipfile
 from datetime import datetime
@@ -24,10 +24,16 @@ from pathlib import Path
 from typing import Any
 
 import xlsxwriter
-from xlsxwriter.utility import xl_rowcol_to_cell
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
+from workbook.cellref import absolute, quote_sheet
+from workbook.layout import (ANSWER_COL, BANNER, BANNER_ROW, FIRST_QUESTION_ROW, HELP_COL, INTRO_ROW, LABEL_COL,
+                             META_KEY_COL, META_LISTS_COL, META_ROWS, META_SHEET, META_VALUE_COL, TABLE_GAP,
+                             TABLE_LEAD_ROWS, TITLE_ROW, WIDTH_ANSWER, WIDTH_EXTRA, WIDTH_GUIDE, WIDTH_HELP, WIDTH_LABEL,
+                             YESNO_LIST, columns_name, list_name, marked)
+from workbook.style import FOOTER_MARGIN, MAX_ROW_HEIGHT, TABLE_STYLE, Styles, needed_height as _needed_height, \
+    print_setup, row_height as _row_height
 from workbook.errors import DataFormatError, GenerateError
 from workbook.form import DEFAULT_FORM, ROLE_AGENCY, Column, Field, Form, Section, load_form
 from workbook.messages import lines, text
@@ -37,24 +43,9 @@ from workbook.ooxml_text import CELL_LIMIT, NONCHARACTERS, install_xlsxwriter_es
 
 install_xlsxwriter_escape()  # a literal "_x0041_x0042_" must come back as typed (see ooxml_text)
 
-# Column widths (characters) of a section sheet: question, answer, help, further table columns.
-WIDTH_LABEL, WIDTH_ANSWER, WIDTH_HELP, WIDTH_EXTRA = 55, 60, 45, 22
-WIDTH_GUIDE = 90  # the guide's one column: fits a portrait A4 page at 100 %
-LINE_HEIGHT = 15  # points per wrapped line
-MAX_ROW_HEIGHT = 409  # Excel's limit
-# Characters of ordinary prose that fit on one line of a column `width` characters wide (Excel's
-# width unit is the digit 0; Calibri/Carlito prose averages narrower (about 1.2 characters per unit
-# in LibreOffice's PDF of the Oslo sample), less a margin for Excel's own rendering.
-PROSE_PER_WIDTH = 1.1
-# Whole numbers group thousands with the reader's own separator (a space in Norwegian Excel and
-# LibreOffice). "# ##0" would hold a literal space: 27000000000 showed as "27000000 000".
-NUMBER_FORMAT = "#,##0"
-YEAR_FORMAT = "0"  # years (keys ending in _year) are never grouped
-META_SHEET = "_skjema"
-META_ROWS = {"form_id": 0, "form_version": 1, "reporting_year": 2, "agency": 3, "role": 4}
-YESNO_LIST = "lst_yesno"
 
-ExtraSheets = Callable[[Workbook, "Styles"], None]
+#: Adds sheets after the form's own; returns each table it wrote as (column key, header) in order.
+ExtraSheets = Callable[[Workbook, "Styles"], "Mapping[str, list[tuple[str, str]]] | None"]
 
 
 def _check(code: int | None, what: str) -> None:
@@ -97,65 +88,6 @@ def check_value(value: Any, where: str) -> None:
                                    expected=text("prefill.expected_value")))
 
 
-def quote_sheet(name: str) -> str:
-    """A sheet name as it stands in a formula or defined name: always quoted."""
-    return "'" + name.replace("'", "''") + "'"
-
-
-def absolute(sheet: str, row: int, col: int, last_row: int | None = None) -> str:
-    ref = xl_rowcol_to_cell(row, col, row_abs=True, col_abs=True)
-    if last_row is not None and last_row != row:
-        ref += ":" + xl_rowcol_to_cell(last_row, col, row_abs=True, col_abs=True)
-    return f"={quote_sheet(sheet)}!{ref}"
-
-
-def list_name(field_key: str, column_key: str | None = None) -> str:
-    """The defined name of a dropdown's source list."""
-    return "lst_" + field_key + (f"_{column_key}" if column_key else "")
-
-
-class Styles:
-    """The cell formats of one workbook, made once."""
-
-    def __init__(self, book: Workbook) -> None:
-        base = {"font_name": "Calibri", "font_size": 11, "valign": "top", "text_wrap": True}
-        self.title = book.add_format({**base, "bold": True, "font_size": 16, "text_wrap": False})
-        self.intro = book.add_format({**base, "italic": True, "font_color": "#595959", "text_wrap": False})
-        self.header = book.add_format({**base, "bold": True, "bg_color": "#1F4E79", "font_color": "#FFFFFF"})
-        self.label = book.add_format(base)
-        self.label_bold = book.add_format({**base, "bold": True})
-        self.help = book.add_format({**base, "italic": True, "font_color": "#595959", "font_size": 10})
-        input_base = {**base, "locked": False, "bg_color": "#FFF2CC", "border": 1, "border_color": "#BF9000"}
-        self.input = book.add_format(input_base)
-        self.input_text = book.add_format({**input_base, "num_format": "@"})
-        self.input_int = book.add_format({**input_base, "num_format": NUMBER_FORMAT})
-        self.input_year = book.add_format({**input_base, "num_format": YEAR_FORMAT})
-        self.link = book.add_format({**base, "font_color": "#0563C1", "underline": 1, "text_wrap": False})
-        self.plain = book.add_format(base)
-
-    def for_kind(self, kind: str, key: str = "") -> Any:
-        if kind == "int":
-            return self.input_year if key.endswith("_year") else self.input_int
-        return self.input
-
-
-def _lines(value: str, width: int) -> int:
-    """Lines that ``value`` takes wrapped at word boundaries in a column ``width`` characters wide."""
-    per_line = max(1, int(width * PROSE_PER_WIDTH))
-    return sum(max(1, len(textwrap.wrap(part, per_line, break_on_hyphens=False)))
-               for part in value.split("\n"))
-
-
-def _needed_height(*cells: tuple[str, int], minimum: int = 1) -> float:
-    """The height (points) that shows every cell's text whole; may exceed one row's limit."""
-    count = max([minimum] + [_lines(v, w) for v, w in cells if v])
-    return count * LINE_HEIGHT + 3
-
-
-def _row_height(*cells: tuple[str, int], minimum: int = 1) -> float:
-    return min(MAX_ROW_HEIGHT, _needed_height(*cells, minimum=minimum))
-
-
 def _footer(agency: str | None, fallback: str) -> str:
     """Page footer: whose workbook (left), the sheet (centre), "side N av M" (right)."""
     who = (agency or fallback)[:120].replace("&", "&&")  # & starts a code in Excel's footers
@@ -191,6 +123,8 @@ class _Writer:
         self.data = prefill
         self.consolidated = consolidated
         self._header_row = 0  # the header row of the table written last
+        #: each table's columns as written: (column key, header), in order (recorded on the metadata sheet)
+        self.table_columns: dict[str, list[tuple[str, str]]] = {}
 
     # --- dropdowns and validations -------------------------------------------------------------
     def _validation(self, ws: Worksheet, first: int, col: int, last: int, kind: str, help_text: str,
@@ -241,10 +175,10 @@ class _Writer:
         values = {"form_id": self.form.form_id, "form_version": self.form.form_version,
                   "reporting_year": year, "agency": agency, "role": role}
         for key, row in META_ROWS.items():
-            ws.write_string(row, 0, key)
-            self._write_value(ws, row, 1, values[key], None, key)
-            _check(self.book.define_name(key, absolute(META_SHEET, row, 1)), f"the name {key}")
-        col = 3
+            ws.write_string(row, META_KEY_COL, key)
+            self._write_value(ws, row, META_VALUE_COL, values[key], None, key)
+            _check(self.book.define_name(key, absolute(META_SHEET, row, META_VALUE_COL)), f"the name {key}")
+        col = META_LISTS_COL
         lists: list[tuple[str, tuple[str, ...]]] = [(YESNO_LIST, (text("workbook.answer_yes"), text("workbook.answer_no")))]
         for f in self.form.questions():
             if f.kind == "choice":
@@ -258,6 +192,14 @@ class _Writer:
                 _check(ws.write_string(i, col, item), f"the list {name}")
             _check(self.book.define_name(name, absolute(META_SHEET, 1, col, len(items))), f"the name {name}")
             col += 1
+        for table, columns in self.table_columns.items():  # keys in col, headers right of them
+            name = columns_name(table)
+            ws.write_string(0, col, name)
+            for i, (key, header) in enumerate(columns, start=1):
+                _check(ws.write_string(i, col, key), f"the record {name}")
+                _check(ws.write_string(i, col + 1, header), f"the record {name}")
+            _check(self.book.define_name(name, absolute(META_SHEET, 1, col, len(columns))), f"the name {name}")
+            col += 2
         ws.very_hidden()  # not offered by "Unhide"; only the reader reaches it (by its names)
         ws.protect()
 
@@ -295,17 +237,17 @@ class _Writer:
         ws = self.book.add_worksheet(section.sheet)
         s = self.styles
         widest = max([3] + [len(self._columns(f)) for f in section.fields if f.is_table])
-        ws.set_column(0, 0, WIDTH_LABEL)
-        ws.set_column(1, 1, WIDTH_ANSWER)
-        ws.set_column(2, 2, WIDTH_HELP)
+        ws.set_column(LABEL_COL, LABEL_COL, WIDTH_LABEL)
+        ws.set_column(ANSWER_COL, ANSWER_COL, WIDTH_ANSWER)
+        ws.set_column(HELP_COL, HELP_COL, WIDTH_HELP)
         if widest > 3:
             ws.set_column(3, widest - 1, WIDTH_EXTRA)
-        ws.write_string(0, 0, section.title, s.title)
-        ws.write_string(1, 0, text("workbook.sheet_intro"), s.intro)
-        for col, key in enumerate(("header_question", "header_answer", "header_help")):
-            ws.write_string(2, col, text(f"workbook.{key}"), s.header)
-        ws.freeze_panes(3, 0)
-        row = 3
+        ws.write_string(TITLE_ROW, LABEL_COL, section.title, s.title)
+        ws.write_string(INTRO_ROW, LABEL_COL, text("workbook.sheet_intro"), s.intro)
+        for col, key in enumerate(BANNER):
+            ws.write_string(BANNER_ROW, col, text(f"workbook.{key}"), s.header)
+        ws.freeze_panes(FIRST_QUESTION_ROW, 0)
+        row = FIRST_QUESTION_ROW
         headers: list[int] = []  # each table's header row
         breaks: list[int] = []  # a further table starts on a page of its own, under its own headers
         for f in section.fields:
@@ -321,7 +263,7 @@ class _Writer:
         # Printed, a table's column headers repeat on each page after its first one (both Excel
         # and LibreOffice repeat print titles only from the page where the rows stand): the last
         # table's, since a sheet has one set of print titles; a sheet of questions repeats its banner.
-        ws.repeat_rows(headers[-1] if headers else 2)
+        ws.repeat_rows(headers[-1] if headers else BANNER_ROW)
         if breaks:
             _check(ws.set_h_pagebreaks(breaks), f"the page breaks on {ws.name}")
         self._print_setup(ws, agency, landscape=True)
@@ -333,23 +275,19 @@ class _Writer:
 
     def _print_setup(self, ws: Worksheet, agency: str | None, *, landscape: bool) -> None:
         """A4, as wide as the page (never cut at the right edge), with the footer."""
-        ws.set_paper(9)
-        if landscape:
-            ws.set_landscape()
-        ws.fit_to_pages(1, 0)
-        ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.8)
+        print_setup(ws, landscape=landscape)
         fallback = text("workbook.footer_blank", title=self.form.title)
-        ws.set_footer(_footer(agency, fallback), {"margin": 0.3})
+        ws.set_footer(_footer(agency, fallback), {"margin": FOOTER_MARGIN})
 
     def _label(self, f: Field | Column) -> str:
-        return f.label + (text("workbook.required_mark") if f.required else "")
+        return marked(f.label, f.required)
 
     def _single(self, ws: Worksheet, f: Field, row: int) -> int:
         s = self.styles
         value = self.data.get(f.key)
         label = self._label(f)
-        ws.write_string(row, 0, label, s.label)
-        ws.write_string(row, 2, f.help, s.help)
+        ws.write_string(row, LABEL_COL, label, s.label)
+        ws.write_string(row, HELP_COL, f.help, s.help)
         fmt = s.for_kind(f.kind, f.key)
         shown = value if isinstance(value, str) else ""
         needed = _needed_height((label, WIDTH_LABEL), (f.help, WIDTH_HELP), (shown, WIDTH_ANSWER),
@@ -358,15 +296,15 @@ class _Writer:
         # rows as it needs, so the whole text shows; the name stays on its first cell.
         extra = max(0, math.ceil(needed / MAX_ROW_HEIGHT) - 1)
         if extra:
-            _check(ws.merge_range(row, 1, row + extra, 1, None, fmt), f"the answer cell of {f.key}")
-        self._write_value(ws, row, 1, value, fmt, f.key)
+            _check(ws.merge_range(row, ANSWER_COL, row + extra, ANSWER_COL, None, fmt), f"the answer cell of {f.key}")
+        self._write_value(ws, row, ANSWER_COL, value, fmt, f.key)
         for i in range(extra + 1):
             ws.set_row(row + i, needed / (extra + 1))
         rules = self._rules(f.key)
         source = list_name(f.key) if f.kind == "choice" else None
-        self._validation(ws, row, 1, row, f.kind, f.help, f.required, source=source,
+        self._validation(ws, row, ANSWER_COL, row, f.kind, f.help, f.required, source=source,
                          minimum=int(rules.get("min", 0)), maxlength=rules.get("maxlength"), choices=f.allowed)
-        _check(self.book.define_name(f.key, absolute(ws.name, row, 1)), f"the name {f.key}")
+        _check(self.book.define_name(f.key, absolute(ws.name, row, ANSWER_COL)), f"the name {f.key}")
         return row + 1 + extra
 
     def _choices(self, ws: Worksheet, f: Field, row: int) -> int:
@@ -376,17 +314,17 @@ class _Writer:
             raise DataFormatError(text("prefill.wrong_type", where=_where(f.key), value=repr(chosen)[:200],
                                        expected=text("prefill.expected_choices", choices=", ".join(f.allowed))))
         label = self._label(f)
-        ws.write_string(row, 0, label, s.label_bold)
-        ws.write_string(row, 2, f.help, s.help)
+        ws.write_string(row, LABEL_COL, label, s.label_bold)
+        ws.write_string(row, HELP_COL, f.help, s.help)
         ws.set_row(row, _row_height((label, WIDTH_LABEL), (f.help, WIDTH_HELP)))
         first = row + 1
         for i, option in enumerate(f.allowed):
-            ws.write_string(first + i, 0, option, s.label)
-            self._write_value(ws, first + i, 1, True if option in chosen else None, s.input, f.key)
+            ws.write_string(first + i, LABEL_COL, option, s.label)
+            self._write_value(ws, first + i, ANSWER_COL, True if option in chosen else None, s.input, f.key)
         last = first + len(f.allowed) - 1
-        ws.write_string(first, 2, text("workbook.choices_intro"), s.help)
-        self._validation(ws, first, 1, last, "choices", f.help, f.required)
-        _check(self.book.define_name(f.key, absolute(ws.name, first, 1, last)), f"the name {f.key}")
+        ws.write_string(first, HELP_COL, text("workbook.choices_intro"), s.help)
+        self._validation(ws, first, ANSWER_COL, last, "choices", f.help, f.required)
+        _check(self.book.define_name(f.key, absolute(ws.name, first, ANSWER_COL, last)), f"the name {f.key}")
         return last + 1
 
     def _columns(self, f: Field) -> list[Column]:
@@ -404,24 +342,25 @@ class _Writer:
             unknown = sorted(set(item) - known)
             if unknown:
                 raise DataFormatError(text("prefill.unknown_columns", field=f.key, row=i, columns=", ".join(unknown)))
-        row += 1  # a blank row before each table
+        row += TABLE_GAP  # a blank row before each table
         label = self._label(f)
-        ws.write_string(row, 0, label, s.label_bold)
-        ws.write_string(row + 1, 0, f.help, s.help)
+        ws.write_string(row, LABEL_COL, label, s.label_bold)
+        ws.write_string(row + 1, LABEL_COL, f.help, s.help)
         ws.set_row(row, _row_height((label, WIDTH_LABEL + WIDTH_ANSWER)))
         ws.set_row(row + 1, _row_height((f.help, WIDTH_LABEL + WIDTH_ANSWER)))
         if len(columns) > 1:
             ws.merge_range(row, 0, row, len(columns) - 1, label, s.label_bold)
             ws.merge_range(row + 1, 0, row + 1, len(columns) - 1, f.help, s.help)
-        header = self._header_row = row + 2
+        header = self._header_row = row + TABLE_LEAD_ROWS
         size = max(f.rows, len(rows) + 5)
         first, last = header + 1, header + size
         _check(ws.add_table(header, 0, last, len(columns) - 1, {
             "name": f.key,
-            "style": "Table Style Light 9",
+            "style": TABLE_STYLE,
             "autofilter": True,
             "columns": [{"header": c.label} for c in columns],
         }), f"the table {f.key}")
+        self.table_columns[f.key] = [(c.key, c.label) for c in columns]
         for col, column in enumerate(columns):
             fmt = s.for_kind(column.kind)
             for i in range(size):
@@ -511,7 +450,7 @@ def generate(output: Path, *, year: int = 2020, agency: str | None = None,
             for section in form.sections:
                 writer.section_sheet(section, meta["agency"])
             if extra_sheets:
-                extra_sheets(book, writer.styles)
+                writer.table_columns.update(extra_sheets(book, writer.styles) or {})
             writer.meta_sheet(meta["reporting_year"], meta["agency"], meta["role"])
             book.close()
             _lock_structure(tmp)

@@ -11,18 +11,20 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import python_calamine
-from xlsxwriter.utility import xl_rowcol_to_cell
 
 from workbook.cells import Band, SheetValues, TooManyCells, calamine_can_read, parse_shared_strings, parse_sheet, \
     parse_styles
-from workbook.container import Area, Container, ContainerProblem, Table, open_container
+from workbook.cellref import Area, cell as _cell
+from workbook.container import Container, ContainerProblem, Table, open_container
 from workbook.errors import UnknownFormError
 from workbook.form import AGENCY_COLUMN_KEY, Field, Form, available_forms, load_form
+from workbook.layout import ANSWER_COL, FIRST_QUESTION_ROW, HELP_COL, LABEL_COL, IDENTITY, META_ROWS, TABLE_LEAD_ROWS, columns_name, marked
 from workbook.messages import text
 from workbook.normalize import NOTICES, is_chosen, is_empty, normalise, to_int, to_text
 from workbook.problems import ERROR, WARNING, Problem, make
@@ -31,7 +33,6 @@ from workbook.problems import ERROR, WARNING, Problem, make
 BELOW_TABLE_ROWS = 20
 #: Values typed where nothing reads them, reported one by one per sheet; the rest are counted.
 STRAY_REPORTED = 50
-REQUIRED_MARK = " *"
 _DECLARED_COUNT = re.compile(rb"\b(?:uniqueCount|count)\s*=\s*[\"'](\d+)")
 
 
@@ -50,8 +51,12 @@ class Submission:
     problems: list[Problem] = field(default_factory=list)
     #: when the file was last saved, as its own properties say (ISO 8601), if they say
     saved_at: str | None = None
-    #: other named tables of the workbook (e.g. a consolidated workbook's per-agency sheets)
+    #: other named tables of the workbook (e.g. a consolidated workbook's per-agency sheets), each
+    #: row by its headers as the sheet shows them
     extra_tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    #: the same rows by column key, as the generator recorded each table's columns (by header
+    #: where a table has no record: a workbook made before tables were recorded)
+    extra_records: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     @property
     def readable(self) -> bool:
@@ -74,35 +79,18 @@ class Submission:
         return found if found else (None, None, None)
 
 
-@functools.lru_cache(maxsize=1 << 16)
-def _cell(row: int, col: int) -> str:
-    """``B5`` for (4, 1); cached: every workbook of a form names the same few thousand cells."""
-    return xl_rowcol_to_cell(row, col)
+class SheetCells:
+    """Cell access, the reader's first job: each sheet's values, formulas and error values, parsed
+    once (python-calamine where it is provably safe, our own bounded parser elsewhere)."""
 
-
-def _label(text: str) -> str:
-    return text[: -len(REQUIRED_MARK)] if text.endswith(REQUIRED_MARK) else text
-
-
-class _Reader:
-    def __init__(self, path: Path, display: str) -> None:
+    def __init__(self, path: Path, container: Container, calamine_ok: bool) -> None:
         self.path = path
-        self.file = display
-        self.sub = Submission(file=display)
-        self.container: Container | None = None
+        self.container: Container = container
+        self.calamine_ok = calamine_ok
         self.book: Any = None
         self.grids: dict[str, SheetValues] = {}
-        self.known: dict[str, set[tuple[int, int]]] = {}
-        #: areas (first row, first col, last row, last col) that the form owns, tables among them
-        self.known_areas: dict[str, list[tuple[int, int, int, int]]] = {}
-        self.tables_read: list[tuple[Field, Table]] = []
-        self.calamine_ok = True
         self._strings: list[str] | None = None
         self._styles: list[str | None] | None = None
-
-    # --- problems ------------------------------------------------------------------------------
-    def problem(self, code: str, **kw: Any) -> None:
-        self.sub.problems.append(make(code, self.file, **kw))
 
     # --- cells ---------------------------------------------------------------------------------
     def grid(self, sheet: str) -> SheetValues:
@@ -122,7 +110,6 @@ class _Reader:
                 raise ContainerProblem("sheet-too-large", sheet=sheet) from None
             except (python_calamine.CalamineError, SyntaxError, ValueError) as error:  # listed, not parseable
                 raise ContainerProblem("file-corrupt", f"{sheet}: {error}") from None
-            self.known.setdefault(sheet, set())
         return self.grids[sheet]
 
     def _calamine_rows(self, sheet: str, data: bytes) -> list[list[Any]] | None:
@@ -176,12 +163,78 @@ class _Reader:
         values = self.grids.get(sheet)
         return values.get(row, col) if values is not None else None
 
+    def close(self) -> None:
+        if self.book is not None:
+            self.book.close()
+
+
+_LABEL_LEFT, _HELP_RIGHT = ANSWER_COL - LABEL_COL, HELP_COL - ANSWER_COL  # columns from an answer cell
+
+
+class Owned:
+    """The cells and areas of each sheet that are the form's (answers read, their labels and help,
+    tables with the rows above them): anything typed elsewhere is a stray value."""
+
+    def __init__(self) -> None:
+        self.cells: dict[str, set[tuple[int, int]]] = {}
+        #: areas (first row, first col, last row, last col), tables among them
+        self.areas: dict[str, list[tuple[int, int, int, int]]] = {}
+
+    def add(self, sheet: str, row: int, col: int) -> None:
+        known = self.cells.get(sheet)
+        if known is None:
+            known = self.cells[sheet] = set()
+        known.add((row, col))
+
+    def add_row(self, sheet: str, row: int, col: int) -> None:
+        """The label left of an input cell and the help right of it are the form's own text."""
+        known = self.cells.get(sheet)
+        if known is None:
+            known = self.cells[sheet] = set()
+        for c in range(max(LABEL_COL, col - _LABEL_LEFT), col + _HELP_RIGHT + 1):
+            known.add((row, c))
+
+    def add_area(self, sheet: str, area: tuple[int, int, int, int]) -> None:
+        self.areas.setdefault(sheet, []).append(area)
+
+    def __contains__(self, where: tuple[str, int, int]) -> bool:
+        sheet, row, col = where
+        if (row, col) in self.cells.get(sheet, ()):
+            return True
+        return any(r0 <= row <= r1 and c0 <= col <= c1 for r0, c0, r1, c1 in self.areas.get(sheet, ()))
+
+
+class _Reader:
+    def __init__(self, path: Path, display: str) -> None:
+        self.path = path
+        self.file = display
+        self.sub = Submission(file=display)
+        self.container: Container | None = None
+        self.cells: SheetCells | None = None
+        self.owned = Owned()
+        self.tables_read: list[tuple[Field, Table]] = []
+
+        self.grids: dict[str, SheetValues] = {}  # the cells' own (SheetCells.grids), once open
+
+    # --- cells (SheetCells) ----------------------------------------------------------------------
+    def grid(self, sheet: str) -> SheetValues:
+        assert self.cells is not None
+        return self.cells.grid(sheet)
+
+    def raw(self, sheet: str, row: int, col: int) -> Any:
+        assert self.cells is not None
+        return self.cells.raw(sheet, row, col)
+
+    # --- problems ------------------------------------------------------------------------------
+    def problem(self, code: str, **kw: Any) -> None:
+        self.sub.problems.append(make(code, self.file, **kw))
+
     def read_cell(self, sheet: str, row: int, col: int, kind: str, allowed: tuple[str, ...],
                   path: tuple[Any, ...], label: str, table_row: int | None = None,
                   column: str | None = None) -> Any:
         """Read and normalise one input cell, recording its place and any problem."""
         cell = _cell(row, col)
-        self.known[sheet].add((row, col))
+        self.owned.add(sheet, row, col)
         self.sub.places[path] = (sheet, cell, table_row)
         values = self.grids[sheet]
         raw = values.get(row, col)
@@ -211,15 +264,17 @@ class _Reader:
             return False
         self.sub.saved_at = self.container.modified
         strings = self.container.related("sharedStrings")
-        self.calamine_ok = not self.container.strict and (
+        calamine_ok = not self.container.strict and (
             strings is None or _counts_believable(self.container.head(strings), self.container, strings))
+        self.cells = SheetCells(self.path, self.container, calamine_ok)
+        self.grids = self.cells.grids
         return True
 
     def metadata(self) -> Form | None:
         assert self.container is not None
         found: dict[str, Any] = {}
         conflicts: list[tuple[str, Any, Any]] = []
-        for key in ("form_id", "form_version", "reporting_year", "agency"):
+        for key in (k for k in META_ROWS if k != "role"):  # the role is read on its own (_role)
             area = self.container.names.get(key)
             value = None
             if area is not None and area.sheet in self.container.sheets and self.grid(area.sheet) is not None:
@@ -228,7 +283,7 @@ class _Reader:
             stamped = self.container.properties.get(key)
             if is_empty(value):
                 value = stamped
-            elif key in _IDENTITY and not is_empty(stamped) and _same_text(value) != _same_text(stamped):
+            elif key in IDENTITY and not is_empty(stamped) and _same_text(value) != _same_text(stamped):
                 conflicts.append((key, value, stamped))
             found[key] = value
         form_id, _ = to_text(found["form_id"])
@@ -273,8 +328,8 @@ class _Reader:
             self.problem(trouble.code, detail=trouble.detail, **trouble.params)
         finally:
             self.container.close()  # type: ignore[union-attr]
-            if self.book is not None:
-                self.book.close()
+            if self.cells is not None:
+                self.cells.close()
         return self.sub
 
     def _read_form(self) -> None:
@@ -295,9 +350,12 @@ class _Reader:
             else:
                 self.read_single(field_)
         self.read_extra_tables(form)
+        assert self.cells is not None
+        strays = StrayFinder(self.cells, self.owned, self.problem)
+        strays.own_layout(self.container, form)
         for field_, table in self.tables_read:
-            self._check_below(field_, table)
-        self.report_stray(form)
+            strays.check_below(field_, table)
+        strays.report(form, self.sub.places)
 
     def _role(self) -> str:
         """Whose workbook this is, read as ``agency`` is: its defined name, else its property.
@@ -342,7 +400,6 @@ class _Reader:
         if area is None:
             self.sub.data[field_.key] = None
             return
-        self._mark_row(area.sheet, area.first_row, area.first_col)
         self.sub.data[field_.key] = self.read_cell(area.sheet, area.first_row, area.first_col, field_.kind,
                                                    field_.allowed, (field_.key,), field_.label)
 
@@ -352,10 +409,10 @@ class _Reader:
             self.sub.data[field_.key] = []
             return
         chosen: list[int] = []
-        self._mark_row(area.sheet, area.first_row - 1, area.first_col)
+        self.owned.add_row(area.sheet, area.first_row - 1, area.first_col)
         for row, i in self._option_rows(field_, area):
             option = field_.allowed[i]
-            self._mark_row(area.sheet, row, area.first_col)
+            self.owned.add_row(area.sheet, row, area.first_col)
             value = self.read_cell(area.sheet, row, area.first_col, "option", (), (field_.key, i),
                                    f"{field_.label}: {option}")
             if value is True:
@@ -377,12 +434,6 @@ class _Reader:
             return rows
         return [(area.first_row + i, i) for i in range(len(field_.allowed)) if area.first_row + i <= area.last_row]
 
-    def _mark_row(self, sheet: str, row: int, col: int) -> None:
-        """The label left of an input cell and the help right of it are the form's own text."""
-        known = self.known.setdefault(sheet, set())
-        for c in range(max(0, col - 1), col + 2):
-            known.add((row, c))
-
     def table_of(self, field_: Field) -> Table | None:
         assert self.container is not None
         table = self.container.tables.get(field_.key)
@@ -400,10 +451,11 @@ class _Reader:
             return
         area = table.area
         sheet = area.sheet
-        by_label = {c.label: c for c in field_.columns}
+        by_key = {c.key: c for c in field_.columns}
+        keys = self.column_keys(table)
         columns: list[tuple[int, Any]] = []
-        for offset, header in enumerate(table.headers):
-            column = by_label.get(_label(header))
+        for offset, key in enumerate(keys):
+            column = by_key.get(key) if key is not None else None
             if column is not None:
                 columns.append((area.first_col + offset, column))
         self.sub.places[(field_.key,)] = (sheet, _cell(area.first_row, area.first_col), None)
@@ -412,8 +464,6 @@ class _Reader:
             if column.key not in present and column.required and not column.consolidated_only:
                 self.problem("table-column-missing", sheet=sheet, cell=_cell(area.first_row, area.first_col),
                              key=field_.key, label=field_.label, column_label=column.label)
-        self.known_areas.setdefault(sheet, []).append(
-            (max(0, area.first_row - 2), area.first_col, area.last_row, area.last_col))
         rows: list[dict[str, Any]] = []
         values = self.grids[sheet]
         span = range(area.first_col, area.last_col + 1)
@@ -448,17 +498,33 @@ class _Reader:
         self.sub.data[field_.key] = rows
         self.tables_read.append((field_, table))
 
-    def _check_below(self, field_: Field, table: Table) -> None:
-        area = table.area
-        for row in range(area.last_row + 1, min(area.last_row + BELOW_TABLE_ROWS, self.grids[area.sheet].last_row) + 1):
-            for col in range(area.first_col, area.last_col + 1):
-                if self._is_known(area.sheet, row, col):
-                    return
-                value = self.raw(area.sheet, row, col)
-                if not is_empty(value):
-                    self.known[area.sheet].add((row, col))
-                    self.problem("below-table", severity=WARNING, sheet=area.sheet, cell=_cell(row, col),
-                                 key=field_.key, label=field_.label, value=value)
+    def column_keys(self, table: Table) -> list[str | None]:
+        """The key of each of a table's columns (None: a column the generator did not write, or one
+        whose header was changed), as the metadata sheet's record of the table says: by the
+        header each key was written under, so a column moved, renamed, added or deleted in Excel
+        is found or missed as it is, whatever language the labels are in. A workbook without the
+        record (made before it existed) is read by the form's labels."""
+        record = self.column_record(table.name)
+        if record is None:
+            form = self.sub.form
+            field_ = form.fields.get(table.name) if form is not None else None
+            record = {c.label: c.key for c in field_.columns} if field_ is not None else {}
+            record |= {marked(label, True): key for label, key in record.items()}
+            return [record.get(header) for header in table.headers]
+        return [record.get(header) for header in table.headers]
+
+    def column_record(self, table: str) -> dict[str, str] | None:
+        """{header: column key} of a table as the generator recorded it, or None if not recorded."""
+        assert self.container is not None
+        area = self.container.names.get(columns_name(table))
+        if area is None or area.sheet not in self.container.sheets or self.grid(area.sheet) is None:
+            return None
+        record: dict[str, str] = {}
+        for row in range(area.first_row, area.last_row + 1):
+            key, header = self.raw(area.sheet, row, area.first_col), self.raw(area.sheet, row, area.first_col + 1)
+            if isinstance(key, str) and isinstance(header, str):
+                record.setdefault(header, key)
+        return record
 
     def read_extra_tables(self, form: Form) -> None:
         assert self.container is not None
@@ -467,17 +533,64 @@ class _Reader:
             if name in fields or self.grid(table.area.sheet) is None:
                 continue
             area = table.area
-            rows = []
+            record = self.column_record(name)
+            keys = [record.get(h) for h in table.headers] if record is not None else list(table.headers)
+            rows, records = [], []
             for row in range(area.first_row + 1, min(area.last_row, self.grids[area.sheet].last_row) + 1):
                 values = [self.raw(area.sheet, row, col) for col in range(area.first_col, area.last_col + 1)]
                 if all(is_empty(v) for v in values):
                     continue
                 rows.append(dict(zip(table.headers, values)))
-            self.known_areas.setdefault(area.sheet, []).append(
-                (area.first_row, area.first_col, area.last_row, area.last_col))
+                records.append({k: v for k, v in zip(keys, values) if k is not None})
+            self.owned.add_area(area.sheet, (area.first_row, area.first_col, area.last_row, area.last_col))
             self.sub.extra_tables[name] = rows
+            self.sub.extra_records[name] = records
 
-    def report_stray(self, form: Form) -> None:
+
+class StrayFinder:
+    """The reader's third job: values typed where nothing reads them (beside an answer, below a
+    table, anywhere on a form's sheet), said as warnings, never dropped silently. What the form
+    owns is what the field readers read and, whatever the field's kind, what the layout puts
+    around the defined names and tables the generator wrote (:meth:`own_layout`)."""
+
+    def __init__(self, cells: SheetCells, owned: Owned, problem: Callable[..., None]) -> None:
+        self.cells = cells
+        self.grids = cells.grids
+        self.owned = owned
+        self.problem = problem
+
+    def raw(self, sheet: str, row: int, col: int) -> Any:
+        return self.cells.raw(sheet, row, col)
+
+    def own_layout(self, container: Container, form: Form) -> None:
+        """The label and help beside each question's answer cell, the label row above a list of
+        options, and each form table with its label and help rows: the form's, by its layout."""
+        for key in form.fields:
+            area = container.names.get(key)
+            if area is not None:
+                if area.last_row > area.first_row:  # a list of options: its rows are owned as read
+                    self.owned.add_row(area.sheet, area.first_row - 1, area.first_col)  # its label row
+                else:
+                    self.owned.add_row(area.sheet, area.first_row, area.first_col)
+            table = container.tables.get(key)
+            if table is not None:
+                t = table.area
+                self.owned.add_area(t.sheet, (max(0, t.first_row - TABLE_LEAD_ROWS), t.first_col, t.last_row,
+                                              t.last_col))
+
+    def check_below(self, field_: Field, table: Table) -> None:
+        area = table.area
+        for row in range(area.last_row + 1, min(area.last_row + BELOW_TABLE_ROWS, self.grids[area.sheet].last_row) + 1):
+            for col in range(area.first_col, area.last_col + 1):
+                if (area.sheet, row, col) in self.owned:
+                    return
+                value = self.raw(area.sheet, row, col)
+                if not is_empty(value):
+                    self.owned.add(area.sheet, row, col)
+                    self.problem("below-table", severity=WARNING, sheet=area.sheet, cell=_cell(row, col),
+                                 key=field_.key, label=field_.label, value=value)
+
+    def report(self, form: Form, places: dict[tuple[Any, ...], tuple[str, str, int | None]]) -> None:
         """Values typed where nothing reads them: reported as warnings, never dropped silently.
 
         Every sheet a section's questions were found on is looked at (a sheet renamed in Excel keeps
@@ -486,16 +599,19 @@ class _Reader:
         own_texts = _form_texts(form)
         sheets: list[str] = []
         for section in form.sections:
-            found = [self.sub.places[(f.key,)][0] for f in section.fields if (f.key,) in self.sub.places]
+            found = [places[(f.key,)][0] for f in section.fields if (f.key,) in places]
             sheets.extend(s for s in [section.sheet, *found] if s not in sheets)
         for sheet in sheets:
             values = self.grids.get(sheet)
+            if values is None and sheet in self.cells.container.sheets:  # a sheet no field reader needed
+                values = self.cells.grid(sheet)
             if values is None:
                 continue
             found: list[tuple[int, int, Any]] = []  # the first few, in reading order; the rest counted
             more = values.outside_count - len(values.outside)
             for row, col, value in values.items():
-                if row >= 3 and not is_empty(value) and value not in own_texts and not self._is_known(sheet, row, col):
+                if row >= FIRST_QUESTION_ROW and not is_empty(value) and value not in own_texts \
+                        and (sheet, row, col) not in self.owned:
                     if len(found) < STRAY_REPORTED:
                         found.append((row, col, value))
                     else:
@@ -506,16 +622,6 @@ class _Reader:
                 self.problem("stray-value", severity=WARNING, sheet=sheet, cell=_cell(row, col), value=value)
             if more > 0:
                 self.problem("stray-values-more", severity=WARNING, sheet=sheet, count=more)
-
-    def _is_known(self, sheet: str, row: int, col: int) -> bool:
-        if (row, col) in self.known.get(sheet, ()):
-            return True
-        return any(r0 <= row <= r1 and c0 <= col <= c1 for r0, c0, r1, c1 in self.known_areas.get(sheet, ()))
-
-
-#: What the metadata sheet and the document properties must agree on: which rules apply. (The year
-#: and the agency on the sheet are the ones the workbook was filled in for.)
-_IDENTITY = ("form_id", "form_version")
 
 
 def _same_text(value: Any) -> str:
@@ -541,7 +647,7 @@ def _form_texts(form: Form) -> frozenset[str]:
     texts = {text("workbook.choices_intro")}
     for field_ in form.questions():
         for item in (field_, *field_.columns):
-            texts |= {item.label, item.label + REQUIRED_MARK, item.help}
+            texts |= {item.label, marked(item.label, True), item.help}
     return frozenset(texts)
 
 

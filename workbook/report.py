@@ -492,6 +492,32 @@ def jinja_env() -> SandboxedEnvironment:
     return SandboxedEnvironment(autoescape=True, undefined=StrictUndefined, finalize=_none_as_empty)
 
 
+def report_file(path: Path | str, output: Path, *, template: Path | None = None,
+                language: str = DEFAULT_LANGUAGE) -> tuple[Any, Path | None]:
+    """Check one workbook (:func:`workbook.validate.check_file`) and, if it is valid, render its
+    report to ``output``: the ``report`` command's one call. Returns the file's result and the
+    report written (None: the workbook is not valid, and nothing is written)."""
+    from workbook.validate import check_file
+
+    result = check_file(path)
+    if not result.valid:
+        return result, None
+    return result, report_from(result, output, template=template, language=language)
+
+
+def report_from(result: Any, output: Path, *, template: Path | None = None,
+                language: str = DEFAULT_LANGUAGE) -> Path:
+    """Render the Word report of one checked workbook (a :class:`workbook.validate.FileResult`
+    from ``check_file``): its answers, and for a consolidated workbook the appendix and coverage
+    its own tables hold (read back by column key). Returns ``output``."""
+    from workbook.consolidate import appendix_from_tables, coverage_from_tables
+
+    tables = result.extra_records
+    return render_report(result.document, output, appendix=appendix_from_tables(result.form, tables) or None,
+                         template=template, form=result.form, coverage=coverage_from_tables(result.form, tables),
+                         language=language)
+
+
 def render_report(
     document: dict[str, Any],
     output: Path,

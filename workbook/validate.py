@@ -17,7 +17,7 @@ import cerberus
 
 from workbook.crossrules import CHECKS
 from workbook.fastcheck import compile_schema
-from workbook.container import cell_position
+from workbook.cellref import cell_position
 from workbook.form import Form, load_form
 from workbook.ooxml_text import utf16_len
 from workbook.problems import ERROR, Problem, make
@@ -51,7 +51,9 @@ def validator_for(form: Form) -> FormValidator:
 
 @dataclass
 class FileResult:
-    """The outcome for one file: its problems and, if asked for, its data."""
+    """The outcome for one file, the one result every command works from: its problems (reading
+    and rules), its metadata and when it was saved; if asked for (``keep_document``), its data and
+    the other tables it holds; from :func:`check_file`, also its form."""
 
     file: str
     problems: list[Problem]
@@ -60,6 +62,13 @@ class FileResult:
     readable: bool = True
     modified: float = 0.0
     saved_at: str | None = None
+    #: the workbook's other tables by column key (:attr:`Submission.extra_records`), if kept
+    extra_records: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    #: the rules the file was checked against (set by :func:`check_file`; None: not a form workbook)
+    form: Form | None = None
+    #: its annotated copy, when asked for (``validate_paths(..., annotate=folder)``): the path, or
+    #: False where the copy could not be made; None where none was to be made
+    annotated: Path | bool | None = None
 
     @property
     def errors(self) -> list[Problem]:
@@ -72,6 +81,15 @@ class FileResult:
     @property
     def valid(self) -> bool:
         return self.readable and not self.errors
+
+    def json_document(self) -> dict[str, Any] | None:
+        """The answers in the JSON format, in the form's order, safe for JSON (None: none kept)."""
+        from workbook.document import canonical
+        from workbook.normalize import json_safe
+
+        if self.document is None or self.form is None:
+            return None
+        return json_safe(canonical(self.document, self.form))
 
     def to_dict(self) -> dict[str, Any]:
         return {"file": self.file, "valid": self.valid, "readable": self.readable, "metadata": self.metadata,
@@ -224,9 +242,11 @@ def validate_file(path: Path | str, *, keep_document: bool = False, display: str
         modified = path.stat().st_mtime
     except OSError:
         modified = 0.0
+    kept = keep_document and sub.readable
     return FileResult(file=sub.file, problems=problems, metadata=dict(sub.metadata),
-                      document=sub.document() if keep_document and sub.readable else None,
-                      readable=sub.readable, modified=modified, saved_at=sub.saved_at)
+                      document=sub.document() if kept else None,
+                      readable=sub.readable, modified=modified, saved_at=sub.saved_at,
+                      extra_records=sub.extra_records if kept else {})
 
 
 # --- many files --------------------------------------------------------------------------------
@@ -311,24 +331,15 @@ def iter_validate(paths: Iterable[Path | str], *, jobs: int | None = None, keep_
             following += 1
 
 
-def _read_one(path: str) -> Submission:
-    sub = read_workbook(path)
-    if sub.form is not None:  # sent back by name: the caller has the same rules
-        sub.form = (sub.form.form_id, sub.form.form_version)  # type: ignore[assignment]
-    return sub
-
-
-def read_isolated(path: Path | str, *, timeout: float = DEFAULT_TIMEOUT) -> Submission:
-    """:func:`workbook.read.read_workbook` in a worker process, so that a file which kills its
-    reader (or runs past ``timeout`` seconds) is one problem of its own, for commands that read
-    one file (export, report)."""
-    def lost(item: str, why: str) -> Submission:
-        return Submission(file=item, problems=_lost(item, why, timeout).problems)
-
-    ((_, sub),) = run_isolated(_read_one, [str(path)], jobs=1, timeout=timeout, on_lost=lost)
-    if sub.form is not None:
-        sub.form = load_form(*sub.form)  # type: ignore[misc]
-    return sub
+def check_file(path: Path | str, *, timeout: float = DEFAULT_TIMEOUT) -> FileResult:
+    """Read and validate one file in a worker process (a file that kills its reader, or runs past
+    ``timeout`` seconds, is one problem of its own), keeping its data, its other tables and its
+    form: the one call of a command about one file (export, report)."""
+    ((_, result),) = run_isolated(_validate_one, [(str(path), True)], jobs=1, timeout=timeout,
+                                  on_lost=lambda args, why: _lost(args[0], why, timeout))
+    if result.readable and result.document is not None:
+        result.form = load_form(str(result.metadata.get("form_id")), str(result.metadata.get("form_version") or ""))
+    return result
 
 
 def _annotate_one(args: tuple[str, list[Problem], str, str]) -> str | None:
@@ -368,13 +379,18 @@ def annotate_results(results: Iterable[FileResult], folder: Path | str, *, jobs:
 
 
 def validate_paths(paths: Iterable[Path | str], *, jobs: int | None = None, keep_documents: bool = False,
-                   timeout: float = DEFAULT_TIMEOUT,
-                   progress: Callable[[FileResult], None] | None = None) -> list[FileResult]:
-    """Validate every file (in input order); see :func:`iter_validate`."""
-    return list(iter_validate(paths, jobs=jobs, keep_documents=keep_documents, timeout=timeout, progress=progress))
+                   timeout: float = DEFAULT_TIMEOUT, progress: Callable[[FileResult], None] | None = None,
+                   annotate: Path | str | None = None) -> list[FileResult]:
+    """Validate every file (in input order); see :func:`iter_validate`. With ``annotate``, also
+    write each readable file's annotated copy into that folder (:func:`annotate_results`) and say
+    so in its result (:attr:`FileResult.annotated`)."""
+    results = list(iter_validate(paths, jobs=jobs, keep_documents=keep_documents, timeout=timeout,
+                                 progress=progress))
+    if annotate is not None:
+        for result, copy in annotate_results(results, annotate, jobs=jobs, timeout=timeout):
+            result.annotated = copy if copy is not None else False
+    return results
 
 
-__all__ = ["FileResult", "check_submission", "validate_file", "validate_paths", "iter_validate", "read_isolated",
-           "annotate_results",
-           "expand_paths",
-           "ERROR"]
+__all__ = ["FileResult", "check_file", "check_submission", "validate_file", "validate_paths", "iter_validate",
+           "annotate_results", "expand_paths", "ERROR"]

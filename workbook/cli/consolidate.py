@@ -34,13 +34,13 @@ def consolidate(
     every free-text answer kept, attributed. Several years in one batch: choose with --year.
     """
     from workbook.cli.validate import print_problems
-    from workbook.consolidate import consolidate as combine, write_consolidated
+    from workbook.consolidate import consolidate as combine
 
     files, member_file = collect_workbooks(paths), existing_file(member, "--member")
     with library_errors():
         outcome = combine(files, member=member_file, jobs=whole_number(jobs, "--jobs", minimum=1),
-                          year=whole_number(year, "--year", minimum=1), form_version=form_version)
-        path = write_consolidated(outcome, output)
+                          year=whole_number(year, "--year", minimum=1), form_version=form_version, output=output)
+    path = outcome.written
     print_outcome(outcome, out)
     if outcome.invalid:
         print_problems([p for r in outcome.invalid for p in r.problems], out)

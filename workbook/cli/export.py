@@ -18,17 +18,16 @@ def export(
                                         metavar=text("help.json_file"))],
 ) -> None:
     """Write a filled workbook's answers as JSON (help: cli.yaml); ``-o -`` writes to stdout."""
-    from workbook.document import canonical, dumps, save_document
-    from workbook.normalize import json_safe
-    from workbook.validate import check_submission, read_isolated
+    from workbook.document import dumps, save_document
+    from workbook.validate import check_file
 
     path = existing_file(file, text("help.file"))
-    sub = read_isolated(path)  # a file that kills its reader is a problem of its own
-    problems = check_submission(sub)
-    if sub.form is None:
+    result = check_file(path)
+    problems = result.problems
+    document = result.json_document()
+    if document is None:
         print_problems(problems, err)
         raise typer.Exit(1)
-    document = json_safe(canonical(sub.document(), sub.form))
     if output == STDOUT:
         write_stdout(ascii_json(dumps(document)))  # ASCII, like --json: intact whatever the console's encoding
     else:

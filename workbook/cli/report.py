@@ -19,10 +19,8 @@ def report(
 ) -> None:
     """Write the member report as a Word document (and PDF) from a filled workbook (help: cli.yaml)."""
     from workbook.cli.validate import print_problems
-    from workbook.consolidate import appendix_from_tables, coverage_from_tables
     from workbook.pdf import convert_to_pdf
-    from workbook.report import check_language, render_report
-    from workbook.validate import check_submission, read_isolated
+    from workbook.report import check_language, report_file
 
     try:
         language = check_language(lang)
@@ -30,16 +28,12 @@ def report(
         usage_error(str(error))
     path = existing_file(file, text("help.file"))
     template_path = existing_file(template, "--template")
-    sub = read_isolated(path)  # a file that kills its reader is a problem of its own
-    problems = check_submission(sub)
-    if sub.form is None or any(p.is_error for p in problems):
-        say(err, text("cli.report_invalid", file=path))
-        print_problems(problems, err)
-        raise typer.Exit(1)
-    appendix = appendix_from_tables(sub.form, sub.extra_tables) or None
     with library_errors():
-        written = render_report(sub.document(), output, appendix=appendix, template=template_path, form=sub.form,
-                                coverage=coverage_from_tables(sub.form, sub.extra_tables), language=language)
+        result, written = report_file(path, output, template=template_path, language=language)
+    if written is None:
+        say(err, text("cli.report_invalid", file=path))
+        print_problems(result.problems, err)
+        raise typer.Exit(1)
     say(err, text("cli.report_written", path=written))
     if pdf:
         with library_errors():

@@ -33,16 +33,13 @@ def validate(
     jobs_wanted = whole_number(jobs, "--jobs", minimum=1)
     if as_json and annotate is None:  # streamed: the parent holds one file's result at a time
         raise typer.Exit(_stream_json(files, jobs_wanted, strict))
-    results = _run(files, jobs_wanted)
-    if annotate is not None:
-        from workbook.validate import annotate_results
-
-        with library_errors():
-            for result, copy in annotate_results(results, annotate, jobs=jobs_wanted):
-                if copy is None:
-                    say(err, text("cli.annotate_failed", file=result.file))
-                else:
-                    say(err, text("cli.annotated", path=copy))
+    with library_errors():
+        results = _run(files, jobs_wanted, annotate)
+    for result in results:
+        if result.annotated is False:
+            say(err, text("cli.annotate_failed", file=result.file))
+        elif result.annotated is not None:
+            say(err, text("cli.annotated", path=result.annotated))
     ok = all(r.valid and not (strict and r.warnings) for r in results)
     if as_json:
         write_stdout(json_text({"valid": ok, "strict": strict, "files": [r.to_dict() for r in results]}))
@@ -68,17 +65,17 @@ def _stream_json(files: list[Path], jobs: int | None, strict: bool) -> int:
     return 0 if ok else 1
 
 
-def _run(files: list[Path], jobs: int | None) -> list[FileResult]:
+def _run(files: list[Path], jobs: int | None, annotate: Path | None) -> list[FileResult]:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from workbook.validate import validate_paths
 
     if len(files) == 1:
-        return validate_paths(files, jobs=1)
+        return validate_paths(files, jobs=1, annotate=annotate)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(*columns, console=err, transient=True) as progress:
         task = progress.add_task(text("cli.progress"), total=len(files))
-        return validate_paths(files, jobs=jobs, progress=lambda _: progress.advance(task))
+        return validate_paths(files, jobs=jobs, progress=lambda _: progress.advance(task), annotate=annotate)
 
 
 def _status(result: FileResult) -> str:

@@ -108,3 +108,33 @@ def test_generate_refuses_a_language_it_has_no_wording_in(tmp_path: Path) -> Non
     result = CliRunner().invoke(app, ["generate", "-o", str(tmp_path / "x.xlsx"), "--lang", "se"])
     assert result.exit_code == 2
     assert "«se»" in result.output and not (tmp_path / "x.xlsx").exists()
+
+
+def test_validate_answers_an_agency_in_the_language_of_its_workbook(tmp_path: Path) -> None:
+    from workbook.messages import text
+    from workbook.problems import render
+
+    paths = _pair(tmp_path)
+    for path in paths.values():
+        sheet, cell = cell_of(path, "employees")
+        edit(path, {(sheet, cell): "mange"})
+    result = CliRunner().invoke(app, ["validate", str(paths["nn"]), str(paths["nb"]),
+                                      "--annotate", str(tmp_path / "svar")])
+    assert result.exit_code == 1
+    problem = {lang: validate_file(path).problems[0] for lang, path in paths.items()}
+    assert problem["nn"].params["label"] == "Tal på tilsette"
+    nn_message, nb_message = render(problem["nn"], "nn"), render(problem["nb"])
+    assert "er ikkje eit tal" in nn_message and nn_message != nb_message
+    def words(shown: str) -> str:  # the console wraps lines and shows a no-break space as a space
+        return " ".join(shown.split())
+
+    output = words(result.output)
+    assert words(f"{paths['nn']}: {nn_message}") in output and words(f"{paths['nb']}: {nb_message}") in output
+    for lang, path in paths.items():
+        copy = openpyxl.load_workbook(tmp_path / "svar" / f"{path.stem}{text('annotate.file_suffix')}.xlsx")
+        feedback = copy.worksheets[0]
+        assert feedback.title == text("annotate.sheet", lang)
+        assert feedback["A1"].value == text("annotate.title", lang)
+        assert render(problem[lang], lang, place=False) in [c.value for c in feedback["F"]]
+        sheet, cell = cell_of(path, "employees")
+        assert copy[sheet][cell].comment.text == f"{text('annotate.severity_error', lang)}: {render(problem[lang], lang)}"

@@ -138,3 +138,28 @@ def test_validate_answers_an_agency_in_the_language_of_its_workbook(tmp_path: Pa
         assert render(problem[lang], lang, place=False) in [c.value for c in feedback["F"]]
         sheet, cell = cell_of(path, "employees")
         assert copy[sheet][cell].comment.text == f"{text('annotate.severity_error', lang)}: {render(problem[lang], lang)}"
+
+
+def test_agencies_in_nynorsk_consolidate_to_the_same_data_as_in_bokmal(tmp_path: Path) -> None:
+    from datetime import datetime
+
+    from workbook.consolidate import consolidate
+    from workbook.document import load_document
+
+    samples = Path(__file__).resolve().parent.parent / "samples" / "json" / "fjordvik"
+    outcomes = {}
+    for lang in ("nb", "nn"):
+        folder = tmp_path / lang
+        for source in samples.glob("*.json"):
+            stamp = datetime(2021, 1, 20) if source.stem == "agency-helseetaten-2" else datetime(2021, 2, 15)
+            # the member's own workbook stays bokmål: a batch may mix the two languages
+            language = "nb" if source.stem == "member" else lang
+            generate(folder / f"{source.stem}.xlsx", prefill=load_document(source), created=stamp, language=language)
+        outcomes[lang] = consolidate([folder], member=folder / "member.xlsx", jobs=1, output=tmp_path / f"{lang}.xlsx")
+    nb, nn = outcomes["nb"], outcomes["nn"]
+    assert nn.document == nb.document
+    assert (nn.sums, nn.counts, nn.figures, nn.texts) == (nb.sums, nb.counts, nb.figures, nb.texts)
+    assert [Path(r.file).name for r in nn.agencies] == [Path(r.file).name for r in nb.agencies]
+    assert [Path(r.file).name for r in nn.invalid] == [Path(r.file).name for r in nb.invalid]
+    assert len(nb.agencies) >= 2
+    assert _export(tmp_path / "nn.xlsx") == _export(tmp_path / "nb.xlsx")

@@ -163,3 +163,17 @@ def test_agencies_in_nynorsk_consolidate_to_the_same_data_as_in_bokmal(tmp_path:
     assert [Path(r.file).name for r in nn.invalid] == [Path(r.file).name for r in nb.invalid]
     assert len(nb.agencies) >= 2
     assert _export(tmp_path / "nn.xlsx") == _export(tmp_path / "nb.xlsx")
+
+
+def test_export_and_report_name_the_problems_in_the_language_of_the_workbook(tmp_path: Path) -> None:
+    from workbook.problems import render
+
+    path = generate(tmp_path / "nn.xlsx", prefill=filled_document(), language="nn")
+    sheet, cell = cell_of(path, "employees")
+    edit(path, {(sheet, cell): "mange"})
+    (problem,) = validate_file(path).problems
+    message = " ".join(render(problem, "nn").split())
+    for command in (["export", str(path), "-o", str(tmp_path / "nn.json")],
+                    ["report", str(path), "-o", str(tmp_path / "nn.docx")]):
+        result = CliRunner().invoke(app, command)
+        assert message in " ".join(result.output.split()), command

@@ -144,7 +144,7 @@ def test_sheets_are_protected_but_rows_can_be_added_sorted_and_filtered(book: op
 def test_metadata_as_hidden_names_and_document_properties(book: openpyxl.Workbook) -> None:
     assert book["_skjema"].sheet_state == "veryHidden"  # not offered by "Unhide"
     expected = {"form_id": "ehn-offentlig", "form_version": "2020.1", "reporting_year": 2021,
-                "agency": "Bymiljøetaten", "role": "agency"}
+                "agency": "Bymiljøetaten", "role": "agency", "language": "nb"}
     for key, value in expected.items():
         ((sheet, cell),) = _name_cells(book, key)
         assert sheet == "_skjema" and book[sheet][cell].value == value

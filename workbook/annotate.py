@@ -51,7 +51,8 @@ from workbook.errors import UnknownFormError
 from workbook.form import Form, load_form
 from workbook.layout import IDENTITY
 from workbook.cellref import quote_sheet
-from workbook.messages import text
+from workbook import wording
+from workbook.messages import DEFAULT_LANGUAGE, languages, text
 from workbook.normalize import as_read
 from workbook.ooxml_text import escape, unescape
 from workbook.problems import ERROR, WARNING, Problem, render
@@ -173,12 +174,13 @@ def target_paths(sources: list[Path], folder: Path) -> list[Path]:
 
 
 def annotate_file(source: Path, problems: list[Problem], folder: Path, *, today: date | None = None,
-                  target: Path | None = None) -> Path:
+                  target: Path | None = None, language: str = DEFAULT_LANGUAGE) -> Path:
     """Write the marked copy of ``source`` into ``folder`` (created; an old copy is replaced).
 
     Problems with a sheet and cell are marked there; every problem is listed on the first sheet.
     ``target`` is the copy's path when a batch chose it (:func:`target_paths`). Returns the copy's
-    path. The source is only read, even when ``folder`` is its own folder.
+    path. The source is only read, even when ``folder`` is its own folder. ``language`` is the
+    workbook's (:attr:`FileResult.language`): the list and the comments are worded in it.
     """
     source = Path(source)
     target = Path(target) if target is not None else target_path(source, folder)
@@ -189,8 +191,8 @@ def annotate_file(source: Path, problems: list[Problem], folder: Path, *, today:
     _keep_odd_numbers(book)
     _remove_old_marks(book)
     form = _form_of(book)
-    _mark_cells(book, problems)
-    _feedback_sheet(book, problems, source.name, form, today or date.today())
+    _mark_cells(book, problems, language)
+    _feedback_sheet(book, problems, source.name, form, today or date.today(), language)
     book.properties.creator = book.properties.lastModifiedBy = APPLICATION
     target.parent.mkdir(parents=True, exist_ok=True)
     part = target.with_name(target.name + ".part")
@@ -257,14 +259,16 @@ def _is_ours(comment: Comment | None) -> bool:
     """One of our comments: by its author, or (LibreOffice drops authors) by how it starts."""
     if comment is None:
         return False
-    starts = tuple(text(f"annotate.severity_{severity}") + ": " for severity in COLOURS)
-    return comment.author == text("annotate.comment_author") or comment.text.startswith(starts)
+    starts = tuple(text(f"annotate.severity_{severity}", lang) + ": " for severity in COLOURS for lang in languages())
+    authors = {text("annotate.comment_author", lang) for lang in languages()}
+    return comment.author in authors or comment.text.startswith(starts)
 
 
 def _remove_old_marks(book: Workbook) -> None:
     """A copy annotated before: drop its list, highlights and comments."""
-    if text("annotate.sheet") in book.sheetnames:
-        book.remove(book[text("annotate.sheet")])
+    for name in {text("annotate.sheet", lang) for lang in languages()}:
+        if name in book.sheetnames:
+            book.remove(book[name])
     for ws in book.worksheets:
         kept = ConditionalFormattingList()
         for formatting in ws.conditional_formatting:
@@ -277,7 +281,7 @@ def _remove_old_marks(book: Workbook) -> None:
                 cell.comment = None
 
 
-def _mark_cells(book: Workbook, problems: list[Problem]) -> None:
+def _mark_cells(book: Workbook, problems: list[Problem], language: str = DEFAULT_LANGUAGE) -> None:
     """Highlight each problem's cell (the worst severity wins) and comment it with its messages."""
     found: dict[tuple[str, str], list[Problem]] = {}
     for problem in problems:
@@ -290,8 +294,9 @@ def _mark_cells(book: Workbook, problems: list[Problem]) -> None:
             continue
         severity = ERROR if any(p.is_error for p in items) else WARNING
         by_rule.setdefault((sheet, severity), []).append(ref)
-        body = "\n\n".join(f"{text('annotate.severity_' + p.severity)}: {render(p)}" for p in items)
-        cell.comment = Comment(escape(body), text("annotate.comment_author"), height=comment_height(body),
+        body = "\n\n".join(f"{text('annotate.severity_' + p.severity, language)}: {render(p, language)}"
+                             for p in items)
+        cell.comment = Comment(escape(body), text("annotate.comment_author", language), height=comment_height(body),
                                width=COMMENT_WIDTH)
     for (sheet, severity), refs in by_rule.items():
         book[sheet].conditional_formatting.add(" ".join(refs), _mark_rule(severity))
@@ -320,30 +325,32 @@ def _form_of(book: Workbook) -> Form | None:
         return None
 
 
-def _label(form: Form | None, problem: Problem) -> str:
+def _label(form: Form | None, problem: Problem, language: str = DEFAULT_LANGUAGE) -> str:
     """The question (and table column) the problem is about: its own label, else the form's."""
     if problem.params.get("label"):
         return str(problem.params["label"])
     field = form.fields.get(problem.key) if form is not None and problem.key else None
     if field is None:
         return problem.key or ""
+    label = wording.label(form, field.key, language=language)
     if problem.column:
         try:
-            return f"{field.label}: {field.column(problem.column).label}"
+            return f"{label}: {wording.label(form, field.key, problem.column, language)}"
         except KeyError:
             pass
-    return field.label
+    return label
 
 
 def _feedback_sheet(book: Workbook, problems: list[Problem], file_name: str, form: Form | None,
-                    today: date) -> Worksheet:
+                    today: date, language: str = DEFAULT_LANGUAGE) -> Worksheet:
     """The list of problems, inserted first and made the sheet the workbook opens on."""
-    ws = book.create_sheet(text("annotate.sheet"), 0)
-    _heading(ws, problems, file_name, today)
+    ws = book.create_sheet(text("annotate.sheet", language), 0)
+    _heading(ws, problems, file_name, today, language)
     for number, problem in enumerate(problems, start=1):
-        _problem_row(ws, HEADER_ROW + number, number, problem, _label(form, problem), book.sheetnames)
+        _problem_row(ws, HEADER_ROW + number, number, problem, _label(form, problem, language), book.sheetnames,
+                     language)
     if not problems:
-        _put(ws, HEADER_ROW + 1, 1, text("annotate.none"))
+        _put(ws, HEADER_ROW + 1, 1, text("annotate.none", language))
     ws.freeze_panes = ws.cell(HEADER_ROW + 1, 1)
     ws.auto_filter.ref = f"A{HEADER_ROW}:F{HEADER_ROW + max(1, len(problems))}"
     ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
@@ -357,31 +364,34 @@ def _feedback_sheet(book: Workbook, problems: list[Problem], file_name: str, for
     return ws
 
 
-def _heading(ws: Worksheet, problems: list[Problem], file_name: str, today: date) -> None:
+def _heading(ws: Worksheet, problems: list[Problem], file_name: str, today: date,
+             language: str = DEFAULT_LANGUAGE) -> None:
     errors = sum(p.is_error for p in problems)
     ws.sheet_properties.tabColor = COLOURS[ERROR if errors else WARNING][1]
-    lines = [(text("annotate.title"), Font(name=FONT, bold=True, size=TITLE_SIZE)),
-             (text("annotate.file", file=file_name), None),
-             (text("annotate.date", date=today.strftime("%d.%m.%Y")), None),
-             (text("annotate.counts", errors=errors, warnings=len(problems) - errors), Font(name=FONT, bold=True)),
-             (text("annotate.how"), Font(name=FONT, italic=True, color=QUIET_TEXT))]
+    lines = [(text("annotate.title", language), Font(name=FONT, bold=True, size=TITLE_SIZE)),
+             (text("annotate.file", language, file=file_name), None),
+             (text("annotate.date", language, date=today.strftime("%d.%m.%Y")), None),
+             (text("annotate.counts", language, errors=errors, warnings=len(problems) - errors),
+              Font(name=FONT, bold=True)),
+             (text("annotate.how", language), Font(name=FONT, italic=True, color=QUIET_TEXT))]
     for row, (value, font) in enumerate(lines, start=1):
         cell = _put(ws, row, 1, value)
         if font is not None:
             cell.font = font
     ws.merge_cells(start_row=len(lines), start_column=1, end_row=len(lines), end_column=len(WIDTHS))
     ws.cell(len(lines), 1).alignment = Alignment(wrap_text=True, vertical="top")
-    ws.row_dimensions[len(lines)].height = _height((text("annotate.how"), sum(WIDTHS)))
+    ws.row_dimensions[len(lines)].height = _height((text("annotate.how", language), sum(WIDTHS)))
     header_fill = PatternFill(fill_type="solid", start_color=HEADER_FILL, end_color=HEADER_FILL)
     for col, (key, width) in enumerate(zip(("number", "severity", "sheet", "cell", "field", "message"), WIDTHS), 1):
-        cell = _put(ws, HEADER_ROW, col, text(f"annotate.col_{key}"))
+        cell = _put(ws, HEADER_ROW, col, text(f"annotate.col_{key}", language))
         cell.font, cell.fill = Font(name=FONT, bold=True, color=HEADER_TEXT), header_fill
         ws.column_dimensions[cell.column_letter].width = width
 
 
-def _problem_row(ws: Worksheet, row: int, number: int, problem: Problem, label: str, sheets: list[str]) -> None:
-    message = render(problem, place=False)  # the place is in the columns
-    values = (number, text(f"annotate.severity_{problem.severity}"), problem.sheet or "", problem.cell or "",
+def _problem_row(ws: Worksheet, row: int, number: int, problem: Problem, label: str, sheets: list[str],
+                 language: str = DEFAULT_LANGUAGE) -> None:
+    message = render(problem, language, place=False)  # the place is in the columns
+    values = (number, text(f"annotate.severity_{problem.severity}", language), problem.sheet or "", problem.cell or "",
               label, message)
     for col, value in enumerate(values, start=1):
         centred = col in (1, 4)

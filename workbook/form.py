@@ -28,7 +28,7 @@ RULES_DIR = Path(os.environ.get("WORKBOOK_RULES") or data_folder("rules"))
 
 _FOLDER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 KINDS = ("text", "longtext", "int", "yesno", "choice", "choices", "table")
-METADATA_KEYS = ("form_id", "form_version", "reporting_year", "agency", "role")
+METADATA_KEYS = ("form_id", "form_version", "reporting_year", "agency", "role", "language")
 #: The values of the ``role`` metadata: the member's own workbook, or an agency's (the default).
 ROLE_MEMBER, ROLE_AGENCY = "member", "agency"
 

@@ -36,7 +36,8 @@ from workbook.style import FOOTER_MARGIN, MAX_ROW_HEIGHT, TABLE_STYLE, Styles, n
     print_setup, row_height as _row_height
 from workbook.errors import DataFormatError, GenerateError
 from workbook.form import DEFAULT_FORM, ROLE_AGENCY, Column, Field, Form, Section, load_form
-from workbook.messages import lines, text
+from workbook.messages import DEFAULT_LANGUAGE, lines, text
+from workbook import wording
 from workbook.problems import group_digits
 from workbook.ooxml_text import CELL_LIMIT, NONCHARACTERS, install_xlsxwriter_escape, is_exact_in_excel, \
     lone_surrogate, utf16_len
@@ -88,10 +89,10 @@ def check_value(value: Any, where: str) -> None:
                                    expected=text("prefill.expected_value")))
 
 
-def _footer(agency: str | None, fallback: str) -> str:
+def _footer(agency: str | None, fallback: str, language: str = DEFAULT_LANGUAGE) -> str:
     """Page footer: whose workbook (left), the sheet (centre), "side N av M" (right)."""
     who = (agency or fallback)[:120].replace("&", "&&")  # & starts a code in Excel's footers
-    return f"&L{who}&C&A&R{text('workbook.footer_page')}"
+    return f"&L{who}&C&A&R{text('workbook.footer_page', language)}"
 
 
 def _lock_structure(path: Path) -> None:
@@ -116,9 +117,11 @@ def _lock_structure(path: Path) -> None:
 class _Writer:
     """Writes one workbook; holds the workbook, its styles and the form."""
 
-    def __init__(self, book: Workbook, form: Form, prefill: Mapping[str, Any], consolidated: bool) -> None:
+    def __init__(self, book: Workbook, form: Form, prefill: Mapping[str, Any], consolidated: bool,
+                 language: str = DEFAULT_LANGUAGE) -> None:
         self.book = book
         self.form = form
+        self.language = language
         self.styles = Styles(book)
         self.data = prefill
         self.consolidated = consolidated
@@ -126,23 +129,38 @@ class _Writer:
         #: each table's columns as written: (column key, header), in order (recorded on the metadata sheet)
         self.table_columns: dict[str, list[tuple[str, str]]] = {}
 
+    # --- the workbook's language ----------------------------------------------------------------
+    def t(self, key: str, **values: Any) -> str:
+        """The catalogue's text for ``key`` in the workbook's language."""
+        return text(key, self.language, **values)
+
+    def label_of(self, f: Field, column: Column | None = None) -> str:
+        if self.language == DEFAULT_LANGUAGE:  # the form's own wording, as the sections hold it
+            return (column or f).label
+        return wording.label(self.form, f.key, column.key if column else None, self.language)
+
+    def help_of(self, f: Field, column: Column | None = None) -> str:
+        if self.language == DEFAULT_LANGUAGE:
+            return (column or f).help
+        return wording.help_text(self.form, f.key, column.key if column else None, self.language)
+
     # --- dropdowns and validations -------------------------------------------------------------
     def _validation(self, ws: Worksheet, first: int, col: int, last: int, kind: str, help_text: str,
                     required: bool, *, source: str | None = None, minimum: int = 0,
                     maxlength: int | None = None, choices: tuple[str, ...] = ()) -> None:
-        title = text("workbook.input_title_required" if required else "workbook.input_title_optional")
+        title = self.t("workbook.input_title_required" if required else "workbook.input_title_optional")
         options: dict[str, Any] = {"input_title": title, "input_message": help_text,
-                                   "error_title": text("workbook.error_title")}
+                                   "error_title": self.t("workbook.error_title")}
         if kind == "int":
             options |= {"validate": "integer", "criteria": ">=", "value": minimum,
-                        "error_message": text("workbook.error_int", min=minimum)}
+                        "error_message": self.t("workbook.error_int", min=minimum)}
         elif kind in ("yesno", "choice", "choices"):
-            shown = ", ".join(choices or (text("workbook.answer_yes"), text("workbook.answer_no")))
+            shown = ", ".join(choices or (self.t("workbook.answer_yes"), self.t("workbook.answer_no")))
             options |= {"validate": "list", "source": "=" + (source or YESNO_LIST),
-                        "error_message": text("workbook.error_list", choices=shown)}
+                        "error_message": self.t("workbook.error_list", choices=shown)}
         elif maxlength:
             options |= {"validate": "length", "criteria": "<=", "value": maxlength,
-                        "error_message": text("workbook.error_length", max=maxlength)}
+                        "error_message": self.t("workbook.error_length", max=maxlength)}
         else:
             options |= {"validate": "any"}
         _check(ws.data_validation(first, col, last, col, options), f"a validation on {ws.name}")
@@ -157,7 +175,7 @@ class _Writer:
         if value is None:
             code = ws.write_blank(row, col, None, fmt)
         elif isinstance(value, bool):
-            code = ws.write_string(row, col, text("workbook.answer_yes") if value else text("workbook.answer_no"), fmt)
+            code = ws.write_string(row, col, self.t("workbook.answer_yes") if value else self.t("workbook.answer_no"), fmt)
         elif isinstance(value, (int, float)):
             code = ws.write_number(row, col, value, fmt)
         elif isinstance(value, str):
@@ -173,13 +191,13 @@ class _Writer:
     def meta_sheet(self, year: int, agency: str | None, role: str = ROLE_AGENCY) -> None:
         ws = self.book.add_worksheet(META_SHEET)
         values = {"form_id": self.form.form_id, "form_version": self.form.form_version,
-                  "reporting_year": year, "agency": agency, "role": role}
+                  "reporting_year": year, "agency": agency, "role": role, "language": self.language}
         for key, row in META_ROWS.items():
             ws.write_string(row, META_KEY_COL, key)
             self._write_value(ws, row, META_VALUE_COL, values[key], None, key)
             _check(self.book.define_name(key, absolute(META_SHEET, row, META_VALUE_COL)), f"the name {key}")
         col = META_LISTS_COL
-        lists: list[tuple[str, tuple[str, ...]]] = [(YESNO_LIST, (text("workbook.answer_yes"), text("workbook.answer_no")))]
+        lists: list[tuple[str, tuple[str, ...]]] = [(YESNO_LIST, (self.t("workbook.answer_yes"), self.t("workbook.answer_no")))]
         for f in self.form.questions():
             if f.kind == "choice":
                 lists.append((list_name(f.key), f.allowed))
@@ -204,37 +222,40 @@ class _Writer:
         ws.protect()
 
     def guide_sheet(self, year: int, agency: str | None) -> None:
-        ws = self.book.add_worksheet(text("workbook.guide_sheet"))
+        ws = self.book.add_worksheet(self.t("workbook.guide_sheet"))
+        title = wording.form_title(self.form, self.language)
         s = self.styles
         ws.set_column(0, 0, WIDTH_GUIDE)
-        ws.write_string(0, 0, text("workbook.guide_title", title=self.form.title, year=year), s.title)
-        first_sheet = self.form.sections[0].sheet
-        who = text("workbook.guide_for", agency=agency) if agency else text("workbook.guide_for_blank", sheet=first_sheet)
+        ws.write_string(0, 0, self.t("workbook.guide_title", title=title, year=year), s.title)
+        first_sheet = wording.sheet_name(self.form, self.form.sections[0].key, self.language)
+        who = self.t("workbook.guide_for", agency=agency) if agency else self.t("workbook.guide_for_blank", sheet=first_sheet)
         ws.write_string(1, 0, who, s.label_bold)
-        ws.write_string(2, 0, text("workbook.guide_year", year=year), s.label)
-        ws.write_string(3, 0, text("workbook.guide_form", form_id=self.form.form_id, form_version=self.form.form_version,
+        ws.write_string(2, 0, self.t("workbook.guide_year", year=year), s.label)
+        ws.write_string(3, 0, self.t("workbook.guide_form", form_id=self.form.form_id, form_version=self.form.form_version,
                                    publisher=self.form.publisher, revised=self.form.template_revised), s.intro)
-        ws.write_string(5, 0, text("workbook.guide_how"), s.label_bold)
+        ws.write_string(5, 0, self.t("workbook.guide_how"), s.label_bold)
         row = 6
-        for number, step in enumerate(lines("workbook.guide_steps"), start=1):
+        for number, step in enumerate(lines("workbook.guide_steps", self.language), start=1):
             ws.write_string(row, 0, f"{number}. {step}", s.label)
             ws.set_row(row, _row_height((step, WIDTH_GUIDE)))
             row += 1
         row += 1
-        ws.write_string(row, 0, text("workbook.guide_legend_input"), s.input)
-        ws.write_string(row + 1, 0, text("workbook.guide_legend_required"), s.label)
+        ws.write_string(row, 0, self.t("workbook.guide_legend_input"), s.input)
+        ws.write_string(row + 1, 0, self.t("workbook.guide_legend_required"), s.label)
         row += 3
-        ws.write_string(row, 0, text("workbook.guide_sheets"), s.label_bold)
+        ws.write_string(row, 0, self.t("workbook.guide_sheets"), s.label_bold)
         for section in self.form.sections:
             row += 1
-            _check(ws.write_url(row, 0, f"internal:{quote_sheet(section.sheet)}!A1", s.link, section.title),
+            sheet, heading = (wording.sheet_name(self.form, section.key, self.language),
+                              wording.section_title(self.form, section.key, self.language))
+            _check(ws.write_url(row, 0, f"internal:{quote_sheet(sheet)}!A1", s.link, heading),
                    "a link on the guide sheet")
         self._print_setup(ws, agency, landscape=False)
         ws.protect("", {"select_locked_cells": True, "select_unlocked_cells": True})
         ws.activate()
 
     def section_sheet(self, section: Section, agency: str | None = None) -> None:
-        ws = self.book.add_worksheet(section.sheet)
+        ws = self.book.add_worksheet(wording.sheet_name(self.form, section.key, self.language))
         s = self.styles
         widest = max([3] + [len(self._columns(f)) for f in section.fields if f.is_table])
         ws.set_column(LABEL_COL, LABEL_COL, WIDTH_LABEL)
@@ -242,8 +263,8 @@ class _Writer:
         ws.set_column(HELP_COL, HELP_COL, WIDTH_HELP)
         if widest > 3:
             ws.set_column(3, widest - 1, WIDTH_EXTRA)
-        ws.write_string(TITLE_ROW, LABEL_COL, section.title, s.title)
-        ws.write_string(INTRO_ROW, LABEL_COL, text("workbook.sheet_intro"), s.intro)
+        ws.write_string(TITLE_ROW, LABEL_COL, wording.section_title(self.form, section.key, self.language), s.title)
+        ws.write_string(INTRO_ROW, LABEL_COL, self.t("workbook.sheet_intro"), s.intro)
         for col, key in enumerate(BANNER):
             ws.write_string(BANNER_ROW, col, text(f"workbook.{key}"), s.header)
         ws.freeze_panes(FIRST_QUESTION_ROW, 0)
@@ -276,21 +297,21 @@ class _Writer:
     def _print_setup(self, ws: Worksheet, agency: str | None, *, landscape: bool) -> None:
         """A4, as wide as the page (never cut at the right edge), with the footer."""
         print_setup(ws, landscape=landscape)
-        fallback = text("workbook.footer_blank", title=self.form.title)
-        ws.set_footer(_footer(agency, fallback), {"margin": FOOTER_MARGIN})
+        fallback = self.t("workbook.footer_blank", title=wording.form_title(self.form, self.language))
+        ws.set_footer(_footer(agency, fallback, self.language), {"margin": FOOTER_MARGIN})
 
-    def _label(self, f: Field | Column) -> str:
-        return marked(f.label, f.required)
+    def _label(self, f: Field) -> str:
+        return marked(self.label_of(f), f.required)
 
     def _single(self, ws: Worksheet, f: Field, row: int) -> int:
         s = self.styles
         value = self.data.get(f.key)
-        label = self._label(f)
+        label, help_ = self._label(f), self.help_of(f)
         ws.write_string(row, LABEL_COL, label, s.label)
-        ws.write_string(row, HELP_COL, f.help, s.help)
+        ws.write_string(row, HELP_COL, help_, s.help)
         fmt = s.for_kind(f.kind, f.key)
         shown = value if isinstance(value, str) else ""
-        needed = _needed_height((label, WIDTH_LABEL), (f.help, WIDTH_HELP), (shown, WIDTH_ANSWER),
+        needed = _needed_height((label, WIDTH_LABEL), (help_, WIDTH_HELP), (shown, WIDTH_ANSWER),
                                 minimum=6 if f.kind == "longtext" else 1)
         # An answer taller than one row may be (409 points) gets its cell merged down over as many
         # rows as it needs, so the whole text shows; the name stays on its first cell.
@@ -302,7 +323,7 @@ class _Writer:
             ws.set_row(row + i, needed / (extra + 1))
         rules = self._rules(f.key)
         source = list_name(f.key) if f.kind == "choice" else None
-        self._validation(ws, row, ANSWER_COL, row, f.kind, f.help, f.required, source=source,
+        self._validation(ws, row, ANSWER_COL, row, f.kind, help_, f.required, source=source,
                          minimum=int(rules.get("min", 0)), maxlength=rules.get("maxlength"), choices=f.allowed)
         _check(self.book.define_name(f.key, absolute(ws.name, row, ANSWER_COL)), f"the name {f.key}")
         return row + 1 + extra
@@ -313,17 +334,18 @@ class _Writer:
         if not isinstance(chosen, list) or any(not isinstance(c, str) or c not in f.allowed for c in chosen):
             raise DataFormatError(text("prefill.wrong_type", where=_where(f.key), value=repr(chosen)[:200],
                                        expected=text("prefill.expected_choices", choices=", ".join(f.allowed))))
-        label = self._label(f)
+        label, help_ = self._label(f), self.help_of(f)
         ws.write_string(row, LABEL_COL, label, s.label_bold)
-        ws.write_string(row, HELP_COL, f.help, s.help)
-        ws.set_row(row, _row_height((label, WIDTH_LABEL), (f.help, WIDTH_HELP)))
+        ws.write_string(row, HELP_COL, help_, s.help)
+        ws.set_row(row, _row_height((label, WIDTH_LABEL), (help_, WIDTH_HELP)))
         first = row + 1
         for i, option in enumerate(f.allowed):
-            ws.write_string(first + i, LABEL_COL, option, s.label)
+            ws.write_string(first + i, LABEL_COL, wording.choice_text(self.form, f.key, option, language=self.language),
+                            s.label)
             self._write_value(ws, first + i, ANSWER_COL, True if option in chosen else None, s.input, f.key)
         last = first + len(f.allowed) - 1
-        ws.write_string(first, HELP_COL, text("workbook.choices_intro"), s.help)
-        self._validation(ws, first, ANSWER_COL, last, "choices", f.help, f.required)
+        ws.write_string(first, HELP_COL, self.t("workbook.choices_intro"), s.help)
+        self._validation(ws, first, ANSWER_COL, last, "choices", help_, f.required)
         _check(self.book.define_name(f.key, absolute(ws.name, first, ANSWER_COL, last)), f"the name {f.key}")
         return last + 1
 
@@ -343,14 +365,15 @@ class _Writer:
             if unknown:
                 raise DataFormatError(text("prefill.unknown_columns", field=f.key, row=i, columns=", ".join(unknown)))
         row += TABLE_GAP  # a blank row before each table
-        label = self._label(f)
+        label, help_ = self._label(f), self.help_of(f)
+        headers = [self.label_of(f, c) for c in columns]
         ws.write_string(row, LABEL_COL, label, s.label_bold)
-        ws.write_string(row + 1, LABEL_COL, f.help, s.help)
+        ws.write_string(row + 1, LABEL_COL, help_, s.help)
         ws.set_row(row, _row_height((label, WIDTH_LABEL + WIDTH_ANSWER)))
-        ws.set_row(row + 1, _row_height((f.help, WIDTH_LABEL + WIDTH_ANSWER)))
+        ws.set_row(row + 1, _row_height((help_, WIDTH_LABEL + WIDTH_ANSWER)))
         if len(columns) > 1:
             ws.merge_range(row, 0, row, len(columns) - 1, label, s.label_bold)
-            ws.merge_range(row + 1, 0, row + 1, len(columns) - 1, f.help, s.help)
+            ws.merge_range(row + 1, 0, row + 1, len(columns) - 1, help_, s.help)
         header = self._header_row = row + TABLE_LEAD_ROWS
         size = max(f.rows, len(rows) + 5)
         first, last = header + 1, header + size
@@ -358,9 +381,9 @@ class _Writer:
             "name": f.key,
             "style": TABLE_STYLE,
             "autofilter": True,
-            "columns": [{"header": c.label} for c in columns],
+            "columns": [{"header": h} for h in headers],
         }), f"the table {f.key}")
-        self.table_columns[f.key] = [(c.key, c.label) for c in columns]
+        self.table_columns[f.key] = list(zip((c.key for c in columns), headers))
         for col, column in enumerate(columns):
             fmt = s.for_kind(column.kind)
             for i in range(size):
@@ -368,7 +391,8 @@ class _Writer:
                 self._write_value(ws, first + i, col, value, fmt, f"{f.key}[{i + 1}].{column.key}")
             rules = self._rules(f.key, column.key)
             source = list_name(f.key, column.key) if column.kind == "choice" else None
-            self._validation(ws, first, col, last, column.kind, column.help, column.required, source=source,
+            self._validation(ws, first, col, last, column.kind, self.help_of(f, column), column.required,
+                             source=source,
                              minimum=int(rules.get("min", 0)), maxlength=rules.get("maxlength"),
                              choices=column.allowed)
         widths = ([WIDTH_LABEL, WIDTH_ANSWER, WIDTH_HELP] + [WIDTH_EXTRA] * len(columns))[: len(columns)]
@@ -376,7 +400,7 @@ class _Writer:
             texts = [rows[i].get(c.key) for c in columns] if i < len(rows) else []
             ws.set_row(first + i, _row_height(*[(t, w) for t, w in zip(texts, widths) if isinstance(t, str)],
                                               minimum=2))
-        ws.set_row(header, _row_height(*[(c.label, w) for c, w in zip(columns, widths)]))
+        ws.set_row(header, _row_height(*[(h, w) for h, w in zip(headers, widths)]))
         return last + 2
 
 
@@ -385,6 +409,13 @@ def _role(form: Form, role: Any) -> str:
     if role not in allowed:
         raise DataFormatError(text("cli.role_unknown", role=role, roles=", ".join(allowed)))
     return str(role)
+
+
+def _language(form: Form, language: Any) -> str:
+    allowed = wording.languages(form)
+    if language not in allowed:
+        raise DataFormatError(text("cli.language_unknown", language=language, languages=", ".join(allowed)))
+    return str(language)
 
 
 def _metadata(form: Form, year: int, agency: str | None, prefill: Mapping[str, Any] | None,
@@ -414,14 +445,15 @@ def _metadata(form: Form, year: int, agency: str | None, prefill: Mapping[str, A
 def generate(output: Path, *, year: int = 2020, agency: str | None = None,
              prefill: Mapping[str, Any] | None = None, form: Form | None = None,
              consolidated: bool = False, extra_sheets: ExtraSheets | None = None,
-             created: datetime | None = None, role: str = ROLE_AGENCY) -> Path:
+             created: datetime | None = None, role: str = ROLE_AGENCY, language: str = DEFAULT_LANGUAGE) -> Path:
     """Write the form's workbook to ``output``; return the path.
 
     ``prefill`` is a document in the JSON format; its values are written exactly as given (a text
     stays text), and its year and agency win over ``year`` and ``agency``. ``consolidated`` adds
     the Virksomhet column to every table; ``extra_sheets`` may add sheets after the form's own;
     ``created`` stamps the file's creation/modification time (default: now); ``role`` says whose
-    workbook it is (``member`` or ``agency``; a prefill's own ``role`` wins).
+    workbook it is (``member`` or ``agency``; a prefill's own ``role`` wins); ``language`` the
+    language of everything the workbook shows (``nb``, ``nn``; stored values never change with it).
     Raises :class:`DataFormatError` for prefill data that cannot be placed and
     :class:`GenerateError` for anything xlsxwriter refuses.
     """
@@ -429,6 +461,7 @@ def generate(output: Path, *, year: int = 2020, agency: str | None = None,
         (prefill["form_id"], prefill["form_version"]) if prefill and "form_id" in prefill and "form_version" in prefill
         else DEFAULT_FORM))
     meta = _metadata(form, year, agency, prefill, role)
+    language = _language(form, language)
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
     tmp = output.with_name(output.name + ".part")
@@ -438,13 +471,13 @@ def generate(output: Path, *, year: int = 2020, agency: str | None = None,
             book = xlsxwriter.Workbook(str(tmp), {
                 "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False,
             })
-            writer = _Writer(book, form, meta["data"], consolidated)
-            properties = {"title": f"{form.title} {meta['reporting_year']}", "subject": form.form_id,
+            writer = _Writer(book, form, meta["data"], consolidated, language)
+            properties = {"title": f"{wording.form_title(form, language)} {meta['reporting_year']}", "subject": form.form_id,
                           "company": meta["agency"] or "", "comments": f"{form.form_id} {form.form_version}"}
             book.set_properties(properties | ({"created": created} if created else {}))
             for name, value in (("form_id", form.form_id), ("form_version", form.form_version),
                                 ("reporting_year", meta["reporting_year"]), ("agency", meta["agency"] or ""),
-                                ("role", meta["role"])):
+                                ("role", meta["role"]), ("language", language)):
                 _check(book.set_custom_property(name, value), f"the property {name}")
             writer.guide_sheet(meta["reporting_year"], meta["agency"])
             for section in form.sections:

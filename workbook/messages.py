@@ -31,6 +31,12 @@ def catalogue(language: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
     return flat
 
 
+def languages() -> list[str]:
+    """Every language the catalogue has (a folder of ``locale/``): bokmål first, then sorted."""
+    others = sorted(p.name for p in LOCALE_DIR.iterdir() if p.is_dir() and p.name != DEFAULT_LANGUAGE)
+    return [DEFAULT_LANGUAGE, *others]
+
+
 def _flatten(tree: dict[str, Any], prefix: str, out: dict[str, Any]) -> None:
     for key, value in tree.items():
         dotted = f"{prefix}{key}"

@@ -24,6 +24,8 @@ from workbook.cellref import Area, cell as _cell
 from workbook.container import Container, ContainerProblem, Table, open_container
 from workbook.errors import UnknownFormError
 from workbook.form import AGENCY_COLUMN_KEY, Field, Form, available_forms, load_form
+from workbook import wording
+from workbook.messages import DEFAULT_LANGUAGE
 from workbook.layout import ANSWER_COL, FIRST_QUESTION_ROW, HELP_COL, LABEL_COL, IDENTITY, META_ROWS, TABLE_LEAD_ROWS, columns_name, marked
 from workbook.messages import text
 from workbook.normalize import NOTICES, is_chosen, is_empty, normalise, to_int, to_text
@@ -54,6 +56,9 @@ class Submission:
     #: other named tables of the workbook (e.g. a consolidated workbook's per-agency sheets), each
     #: row by its headers as the sheet shows them
     extra_tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    #: the language the workbook was written in (its ``language`` metadata; bokmål if it has none):
+    #: what its sheets are named and its labels say, never what its data holds
+    language: str = DEFAULT_LANGUAGE
     #: the same rows by column key, as the generator recorded each table's columns (by header
     #: where a table has no record: a workbook made before tables were recorded)
     extra_records: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
@@ -226,6 +231,11 @@ class _Reader:
         return self.cells.raw(sheet, row, col)
 
     # --- problems ------------------------------------------------------------------------------
+    def label(self, key: str, column: str | None = None) -> str:
+        """A field's (or column's) label in the workbook's language, as problems name it."""
+        assert self.sub.form is not None
+        return wording.label(self.sub.form, key, column, self.sub.language)
+
     def problem(self, code: str, **kw: Any) -> None:
         self.sub.problems.append(make(code, self.file, **kw))
 
@@ -290,6 +300,7 @@ class _Reader:
         version, _ = to_text(found["form_version"])
         year, year_problem = to_int(found["reporting_year"])
         agency, _ = to_text(found["agency"])
+        language, _ = to_text(found["language"])
         self.sub.metadata = {"form_id": form_id, "form_version": version,
                              "reporting_year": None if year_problem else year, "agency": agency}
         if form_id is None:
@@ -302,20 +313,27 @@ class _Reader:
             self.problem("form-version-unknown" if known_id else "file-not-form",
                          form_id=form_id, form_version=version or "")
             return None
+        self.sub.form = form
+        if language in wording.languages(form):  # none reads as bokmål: the data is the same
+            self.sub.language = language
+        elif language is not None:  # said, and read as bokmål
+            sheet, cell, _ = self.sub.place(("language",))
+            self.problem("not-allowed", sheet=sheet, cell=cell, key="language", label=self.label("language"),
+                         value=found["language"], choices=", ".join(wording.languages(form)))
         for key, value, stamped in conflicts:  # which of the two is right cannot be known: said, not guessed
             sheet, cell, _ = self.sub.place((key,))
-            self.problem("metadata-conflict", sheet=sheet, cell=cell, key=key, name=form.field(key).label,
+            self.problem("metadata-conflict", sheet=sheet, cell=cell, key=key, name=self.label(key),
                          sheet_value=_same_text(value), property_value=_same_text(stamped))
         for name, refs in self.container.duplicate_names.items():
             if name in form.fields:
                 self.sub.unreadable.add((name,))
-                self.problem("name-duplicate", key=name, label=form.field(name).label, name=name,
+                self.problem("name-duplicate", key=name, label=self.label(name), name=name,
                              refs=list(refs))
         if year_problem:  # said so, not read as a missing year
             sheet, cell, _ = self.sub.place(("reporting_year",))
             self.sub.unreadable.add(("reporting_year",))
             self.problem(year_problem, sheet=sheet, cell=cell, key="reporting_year",
-                         label=form.field("reporting_year").label, value=found["reporting_year"])
+                         label=self.label("reporting_year"), value=found["reporting_year"])
         return form
 
     def read(self) -> Submission:
@@ -340,8 +358,9 @@ class _Reader:
             return
         self.sub.form = form
         for section in form.sections:
-            if section.sheet not in self.container.sheets and not all(map(self._found, section.fields)):
-                self.problem("sheet-missing", severity=WARNING, sheet=section.sheet)
+            sheet = wording.sheet_name(form, section.key, self.sub.language)
+            if sheet not in self.container.sheets and not all(map(self._found, section.fields)):
+                self.problem("sheet-missing", severity=WARNING, sheet=sheet)
         for field_ in form.questions():
             if field_.is_table:
                 self.read_table(field_)
@@ -351,11 +370,11 @@ class _Reader:
                 self.read_single(field_)
         self.read_extra_tables(form)
         assert self.cells is not None
-        strays = StrayFinder(self.cells, self.owned, self.problem)
+        strays = StrayFinder(self.cells, self.owned, self.problem, form, self.sub.language)
         strays.own_layout(self.container, form)
         for field_, table in self.tables_read:
             strays.check_below(field_, table)
-        strays.report(form, self.sub.places)
+        strays.report(form, self.sub.places, self.sub.language)
 
     def _role(self) -> str:
         """Whose workbook this is, read as ``agency`` is: its defined name, else its property.
@@ -383,14 +402,16 @@ class _Reader:
         return sheet in self.container.sheets
 
     def _section_sheet(self, field_: Field) -> str | None:
-        return self.sub.form.section_of(field_.key).sheet if self.sub.form is not None else None
+        if self.sub.form is None:
+            return None
+        return wording.sheet_name(self.sub.form, self.sub.form.section_of(field_.key).key, self.sub.language)
 
     def area_of(self, field_: Field) -> Area | None:
         assert self.container is not None
         area = self.container.names.get(field_.key)
         if area is None or area.sheet not in self.container.sheets or self.grid(area.sheet) is None:
             self.sub.unreadable.add((field_.key,))
-            self.problem("name-missing", sheet=self._section_sheet(field_), key=field_.key, label=field_.label,
+            self.problem("name-missing", sheet=self._section_sheet(field_), key=field_.key, label=self.label(field_.key),
                          name=field_.key)
             return None
         return area
@@ -401,7 +422,7 @@ class _Reader:
             self.sub.data[field_.key] = None
             return
         self.sub.data[field_.key] = self.read_cell(area.sheet, area.first_row, area.first_col, field_.kind,
-                                                   field_.allowed, (field_.key,), field_.label)
+                                                   field_.allowed, (field_.key,), self.label(field_.key))
 
     def read_choices(self, field_: Field) -> None:
         area = self.area_of(field_)
@@ -414,7 +435,7 @@ class _Reader:
             option = field_.allowed[i]
             self.owned.add_row(area.sheet, row, area.first_col)
             value = self.read_cell(area.sheet, row, area.first_col, "option", (), (field_.key, i),
-                                   f"{field_.label}: {option}")
+                                   f"{self.label(field_.key)}: {self._option_text(field_, option)}")
             if value is True:
                 chosen.append(i)
         self.sub.places[(field_.key,)] = (area.sheet, _cell(area.first_row, area.first_col), None)
@@ -424,6 +445,7 @@ class _Reader:
         """(row, option index) of each option, found by the option's own text left of its cell, so
         a row inserted among the options shifts nothing; by position if no option text is found."""
         index_of = {option.casefold(): i for i, option in enumerate(field_.allowed)}
+        index_of |= {self._option_text(field_, option).casefold(): i for i, option in enumerate(field_.allowed)}
         rows: list[tuple[int, int]] = []
         for row in range(area.first_row, area.last_row + 1):
             text_left, _ = to_text(self.raw(area.sheet, row, area.first_col - 1)) if area.first_col else (None, None)
@@ -434,12 +456,17 @@ class _Reader:
             return rows
         return [(area.first_row + i, i) for i in range(len(field_.allowed)) if area.first_row + i <= area.last_row]
 
+    def _option_text(self, field_: Field, option: str) -> str:
+        """The text the workbook shows beside an option's cell, in its language."""
+        assert self.sub.form is not None
+        return wording.choice_text(self.sub.form, field_.key, option, language=self.sub.language)
+
     def table_of(self, field_: Field) -> Table | None:
         assert self.container is not None
         table = self.container.tables.get(field_.key)
         if table is None or table.area.sheet not in self.container.sheets or self.grid(table.area.sheet) is None:
             self.sub.unreadable.add((field_.key,))
-            self.problem("table-missing", sheet=self._section_sheet(field_), key=field_.key, label=field_.label,
+            self.problem("table-missing", sheet=self._section_sheet(field_), key=field_.key, label=self.label(field_.key),
                          name=field_.key)
             return None
         return table
@@ -463,13 +490,14 @@ class _Reader:
         for column in field_.columns:
             if column.key not in present and column.required and not column.consolidated_only:
                 self.problem("table-column-missing", sheet=sheet, cell=_cell(area.first_row, area.first_col),
-                             key=field_.key, label=field_.label, column_label=column.label)
+                             key=field_.key, label=self.label(field_.key),
+                             column_label=self.label(field_.key, column.key))
         rows: list[dict[str, Any]] = []
         values = self.grids[sheet]
         span = range(area.first_col, area.last_col + 1)
         mapped = {c for c, _ in columns}
         unmapped = [col for col in span if col not in mapped]
-        labels = [f"{field_.label}: {column.label}" for _, column in columns]
+        labels = [f"{self.label(field_.key)}: {self.label(field_.key, column.key)}" for _, column in columns]
         has_agency = any(c.key == AGENCY_COLUMN_KEY for _, c in columns)
         last = min(area.last_row, values.last_row)  # a table may claim rows far past what is typed
         for number, row in enumerate(range(area.first_row + 1, last + 1), start=1):
@@ -553,7 +581,10 @@ class StrayFinder:
     owns is what the field readers read and, whatever the field's kind, what the layout puts
     around the defined names and tables the generator wrote (:meth:`own_layout`)."""
 
-    def __init__(self, cells: SheetCells, owned: Owned, problem: Callable[..., None]) -> None:
+    def __init__(self, cells: SheetCells, owned: Owned, problem: Callable[..., None], form: Form,
+                 language: str = DEFAULT_LANGUAGE) -> None:
+        self.form = form
+        self.language = language
         self.cells = cells
         self.grids = cells.grids
         self.owned = owned
@@ -588,19 +619,22 @@ class StrayFinder:
                 if not is_empty(value):
                     self.owned.add(area.sheet, row, col)
                     self.problem("below-table", severity=WARNING, sheet=area.sheet, cell=_cell(row, col),
-                                 key=field_.key, label=field_.label, value=value)
+                                 key=field_.key, label=wording.label(self.form, field_.key, language=self.language),
+                                 value=value)
 
-    def report(self, form: Form, places: dict[tuple[Any, ...], tuple[str, str, int | None]]) -> None:
+    def report(self, form: Form, places: dict[tuple[Any, ...], tuple[str, str, int | None]],
+               language: str = DEFAULT_LANGUAGE) -> None:
         """Values typed where nothing reads them: reported as warnings, never dropped silently.
 
         Every sheet a section's questions were found on is looked at (a sheet renamed in Excel keeps
         its names); the form's own labels and help texts are not typed values, wherever they stand.
         """
-        own_texts = _form_texts(form)
+        own_texts = _form_texts(form, language)
         sheets: list[str] = []
         for section in form.sections:
             found = [places[(f.key,)][0] for f in section.fields if (f.key,) in places]
-            sheets.extend(s for s in [section.sheet, *found] if s not in sheets)
+            named = wording.sheet_name(form, section.key, language)
+            sheets.extend(s for s in [named, *found] if s not in sheets)
         for sheet in sheets:
             values = self.grids.get(sheet)
             if values is None and sheet in self.cells.container.sheets:  # a sheet no field reader needed
@@ -642,12 +676,13 @@ def _counts_believable(head: bytes, container: Container, part: str) -> bool:
 
 
 @functools.lru_cache(maxsize=None)
-def _form_texts(form: Form) -> frozenset[str]:
-    """The labels and help texts the generator writes beside the input cells."""
-    texts = {text("workbook.choices_intro")}
+def _form_texts(form: Form, language: str = DEFAULT_LANGUAGE) -> frozenset[str]:
+    """The labels and help texts the generator writes beside the input cells, in ``language``."""
+    texts = {text("workbook.choices_intro", language)}
     for field_ in form.questions():
-        for item in (field_, *field_.columns):
-            texts |= {item.label, marked(item.label, True), item.help}
+        for column in (None, *(c.key for c in field_.columns)):
+            label = wording.label(form, field_.key, column, language)
+            texts |= {label, marked(label, True), wording.help_text(form, field_.key, column, language)}
     return frozenset(texts)
 
 

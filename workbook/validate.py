@@ -15,11 +15,13 @@ from typing import Any
 
 import cerberus
 
+from workbook import wording
 from workbook.crossrules import CHECKS
 from workbook.fastcheck import compile_schema
 from workbook.cellref import cell_position
 from workbook.form import Form, load_form
 from workbook.ooxml_text import utf16_len
+from workbook.messages import DEFAULT_LANGUAGE
 from workbook.problems import ERROR, Problem, make
 from workbook.read import Submission, read_workbook
 from workbook.workers import CRASHED, DEFAULT_TIMEOUT, run_isolated
@@ -69,6 +71,8 @@ class FileResult:
     #: its annotated copy, when asked for (``validate_paths(..., annotate=folder)``): the path, or
     #: False where the copy could not be made; None where none was to be made
     annotated: Path | bool | None = None
+    #: the language of the workbook (:attr:`Submission.language`): its problems are worded in it
+    language: str = DEFAULT_LANGUAGE
 
     @property
     def errors(self) -> list[Problem]:
@@ -156,12 +160,12 @@ def _cerberus_problems(sub: Submission, form: Form, doc: dict[str, Any]) -> list
         key = path[0]
         field_ = form.fields.get(key)
         code = _RULE_CODES.get(str(error.rule), "invalid")
-        label = field_.label if field_ else str(key)
+        label = wording.label(form, key, language=sub.language) if field_ else str(key)
         column = None
         if field_ is not None and len(path) == 3:
             column = str(path[2])
             try:
-                label = f"{field_.label}: {field_.column(column).label}"
+                label = f"{label}: {wording.label(form, key, column, sub.language)}"
             except KeyError:
                 pass
         if code == "too-few":
@@ -204,11 +208,12 @@ def _cross_problems(sub: Submission, form: Form) -> list[Problem]:
             field_ = form.fields.get(key)
             table = form.fields.get(rule.params.get("table", ""))
             limit = form.fields.get(rule.params.get("limit", ""))
-            labels = {"table_label": table.label} if table else {}
+            labels = {"table_label": wording.label(form, table.key, language=sub.language)} if table else {}
             if limit:
-                labels["limit_label"] = limit.label
+                labels["limit_label"] = wording.label(form, limit.key, language=sub.language)
             problems.append(make(rule.code, sub.file, severity=rule.severity, sheet=sheet, cell=cell, key=key,
-                                 label=field_.label if field_ else key, value=values.get(key), **labels,
+                                 label=wording.label(form, key, language=sub.language) if field_ else key,
+                                 value=values.get(key), **labels,
                                  **details))
     return problems
 
@@ -219,12 +224,12 @@ def check_submission(sub: Submission) -> list[Problem]:
         return list(sub.problems)
     doc = _document(sub)
     problems = list(sub.problems) + _cerberus_problems(sub, sub.form, doc) + _cross_problems(sub, sub.form)
-    return sorted(problems, key=_order(sub.form))
+    return sorted(problems, key=_order(sub.form, sub.language))
 
 
-def _order(form: Form) -> Callable[[Problem], tuple[int, int, int]]:
+def _order(form: Form, language: str = DEFAULT_LANGUAGE) -> Callable[[Problem], tuple[int, int, int]]:
     """Problems in the order a person meets them: sheet by sheet, top to bottom, left to right."""
-    sheets = {section.sheet: i for i, section in enumerate(form.sections)}
+    sheets = {wording.sheet_name(form, section.key, language): i for i, section in enumerate(form.sections)}
 
     def key(problem: Problem) -> tuple[int, int, int]:
         row, col = cell_position(problem.cell) if problem.cell else (0, 0)
@@ -246,7 +251,7 @@ def validate_file(path: Path | str, *, keep_document: bool = False, display: str
     return FileResult(file=sub.file, problems=problems, metadata=dict(sub.metadata),
                       document=sub.document() if kept else None,
                       readable=sub.readable, modified=modified, saved_at=sub.saved_at,
-                      extra_records=sub.extra_records if kept else {})
+                      extra_records=sub.extra_records if kept else {}, language=sub.language)
 
 
 # --- many files --------------------------------------------------------------------------------
@@ -342,14 +347,14 @@ def check_file(path: Path | str, *, timeout: float = DEFAULT_TIMEOUT) -> FileRes
     return result
 
 
-def _annotate_one(args: tuple[str, list[Problem], str, str]) -> str | None:
+def _annotate_one(args: tuple[str, list[Problem], str, str, str]) -> str | None:
     from workbook.annotate import annotate_file
 
-    source, problems, folder, target = args
+    source, problems, folder, target, language = args
     try:
         with warnings.catch_warnings():  # openpyxl's English warnings are no user's business
             warnings.simplefilter("ignore")
-            copy = annotate_file(Path(source), problems, Path(folder), target=Path(target))
+            copy = annotate_file(Path(source), problems, Path(folder), target=Path(target), language=language)
     except Exception:  # a copy that cannot be made is said for its file; the others are still made
         return None
     # The copy must still be the form, saying the same (e.g. openpyxl cannot keep a Strict Open XML
@@ -372,7 +377,7 @@ def annotate_results(results: Iterable[FileResult], folder: Path | str, *, jobs:
     if not marked:
         return
     targets = target_paths([Path(r.file) for r in marked], Path(folder))
-    work = [(r.file, r.problems, str(folder), str(t)) for r, t in zip(marked, targets)]
+    work = [(r.file, r.problems, str(folder), str(t), r.language) for r, t in zip(marked, targets)]
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(work)))
     for index, written in run_isolated(_annotate_one, work, jobs=jobs, timeout=timeout, on_lost=lambda *_: None):
         yield marked[index], Path(written) if written else None

@@ -26,7 +26,7 @@ def export(
     problems = result.problems
     document = result.json_document()
     if document is None:
-        print_problems(problems, err)
+        print_problems(problems, err, {result.file: result.language})
         raise typer.Exit(1)
     if output == STDOUT:
         write_stdout(ascii_json(dumps(document)))  # ASCII, like --json: intact whatever the console's encoding
@@ -36,6 +36,6 @@ def export(
     errors = [p for p in problems if p.is_error]
     if errors:
         say(err, text("cli.export_problems", errors=len(errors)))
-        print_problems(problems, err)
+        print_problems(problems, err, {result.file: result.language})
     if output != STDOUT:
         say(err, text("cli.exported", path=output))

@@ -22,6 +22,7 @@ def generate(
                                                                   version=DEFAULT_FORM[1]),
                                                         metavar=text("help.version_metavar"))] = None,
     role: Annotated[Optional[str], typer.Option(help=text("cli.help_role"), metavar=text("help.role_metavar"))] = None,
+    lang: Annotated[str, typer.Option("--lang", help=text("help.generate.lang"), metavar="nb|nn")] = "nb",
 ) -> None:
     """Write the report form as an Excel workbook for an agency to fill in (help: cli.yaml)."""
     from workbook.document import load_document
@@ -41,7 +42,7 @@ def generate(
     with library_errors():
         form = load_form(DEFAULT_FORM[0], version)
         path = write_workbook(output, year=given_year or DEFAULT_YEAR, agency=agency, prefill=document, form=form,
-                              role=given_role or ROLE_AGENCY)
+                              role=given_role or ROLE_AGENCY, language=lang)
     shown_year = (document or {}).get("reporting_year") or given_year or DEFAULT_YEAR
     shown_agency = (document or {}).get("agency") or agency
     say(err, text("cli.generated", path=path, form_id=form.form_id, form_version=form.form_version,

@@ -32,7 +32,7 @@ def report(
         result, written = report_file(path, output, template=template_path, language=language)
     if written is None:
         say(err, text("cli.report_invalid", file=path))
-        print_problems(result.problems, err)
+        print_problems(result.problems, err, {result.file: result.language})
         raise typer.Exit(1)
     say(err, text("cli.report_written", path=written))
     if pdf:

@@ -45,7 +45,7 @@ def validate(
         write_stdout(json_text({"valid": ok, "strict": strict, "files": [r.to_dict() for r in results]}))
     else:
         print_summary(results, out)
-        print_problems([p for r in results for p in r.problems], out)
+        print_problems([p for r in results for p in r.problems], out, {r.file: r.language for r in results})
         print_totals(results, out)
     raise typer.Exit(0 if ok else 1)
 
@@ -98,8 +98,9 @@ def print_summary(results: list[FileResult], console: Console) -> None:
     console.print(table)
 
 
-def print_problems(problems: list[Problem], console: Console) -> None:
-    """Problems grouped by kind, errors first, the first few places of each with their message."""
+def print_problems(problems: list[Problem], console: Console, languages: dict[str, str] | None = None) -> None:
+    """Problems grouped by kind, errors first, the first few places of each with their message,
+    worded in the language of its file's workbook (``languages``: file -> language; bokmål else)."""
     if not problems:
         return
     from workbook.problems import render
@@ -115,7 +116,7 @@ def print_problems(problems: list[Problem], console: Console) -> None:
         style = "red" if severity == "error" else "yellow"
         say(console, text("cli.kind_line", title=title, code=code, severity=shown, count=len(items)), style)
         for problem in items[:PLACES_SHOWN]:
-            say(console, f"  {problem.file}: {render(problem)}")
+            say(console, f"  {problem.file}: {render(problem, (languages or {}).get(problem.file, 'nb'))}")
         if len(items) > PLACES_SHOWN:
             say(console, "  " + text("cli.more_places", count=len(items) - PLACES_SHOWN))
 

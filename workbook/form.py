@@ -21,13 +21,13 @@ import yaml
 SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 from workbook.errors import UnknownFormError
+from workbook.kinds import KIND, KINDS
 from workbook.resources import data_folder
 
 #: Where the rules live: ``WORKBOOK_RULES``, or ``rules/`` (the checkout's, or inside an installed wheel).
 RULES_DIR = Path(os.environ.get("WORKBOOK_RULES") or data_folder("rules"))
 
 _FOLDER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
-KINDS = ("text", "longtext", "int", "yesno", "choice", "choices", "table")
 METADATA_KEYS = ("form_id", "form_version", "reporting_year", "agency", "role")
 #: The values of the ``role`` metadata: the member's own workbook, or an agency's (the default).
 ROLE_MEMBER, ROLE_AGENCY = "member", "agency"
@@ -58,6 +58,16 @@ class Column:
     required: bool
     allowed: tuple[str, ...] = ()
     consolidated_only: bool = False
+    #: the schema's limits: ``min``/``max`` (numbers), ``minlength``/``maxlength``, ``regex``
+    minimum: int | None = None
+    maximum: int | None = None
+    minlength: int | None = None
+    maxlength: int | None = None
+    pattern: str | None = None
+    #: the problem code a value not matching ``pattern`` gets (``meta.pattern_code``; default ``invalid-format``)
+    pattern_code: str = "invalid-format"
+    #: the answer cell's format (``meta.format``, else the kind's): a name of ``style.Styles.input_for``
+    cell_format: str = "plain"
 
 
 @dataclass(frozen=True)
@@ -74,6 +84,16 @@ class Field:
     allowed: tuple[str, ...] = ()
     columns: tuple[Column, ...] = ()
     rows: int = 0
+    #: the schema's limits: ``min``/``max`` (numbers), ``minlength``/``maxlength``, ``regex``
+    minimum: int | None = None
+    maximum: int | None = None
+    minlength: int | None = None
+    maxlength: int | None = None
+    pattern: str | None = None
+    #: the problem code a value not matching ``pattern`` gets (``meta.pattern_code``; default ``invalid-format``)
+    pattern_code: str = "invalid-format"
+    #: the answer cell's format (``meta.format``, else the kind's): a name of ``style.Styles.input_for``
+    cell_format: str = "plain"
 
     @property
     def is_table(self) -> bool:
@@ -140,6 +160,21 @@ def _sections_by_key(form: Form) -> dict[str, Section]:
     return {f.key: section for section in form.sections for f in section.fields}
 
 
+def _limits(rules: dict[str, Any]) -> dict[str, Any]:
+    """What a field or column carries from its rules besides its wording: limits, pattern, format."""
+    meta = rules["meta"]
+    return {
+        "allowed": tuple(rules.get("allowed", ())),
+        "minimum": rules.get("min"),
+        "maximum": rules.get("max"),
+        "minlength": rules.get("minlength"),
+        "maxlength": rules.get("maxlength"),
+        "pattern": rules.get("regex"),
+        "pattern_code": meta.get("pattern_code", "invalid-format"),
+        "cell_format": meta.get("format", KIND[meta["kind"]].cell_format),
+    }
+
+
 def _column(key: str, rules: dict[str, Any]) -> Column:
     meta = rules["meta"]
     return Column(
@@ -148,8 +183,8 @@ def _column(key: str, rules: dict[str, Any]) -> Column:
         label=meta["label"],
         help=meta["help"],
         required=bool(rules.get("required")),
-        allowed=tuple(rules.get("allowed", ())),
         consolidated_only=bool(meta.get("consolidated_only")),
+        **_limits(rules),
     )
 
 
@@ -166,9 +201,9 @@ def _field(key: str, rules: dict[str, Any]) -> Field:
         help=meta["help"],
         required=bool(rules.get("required")),
         consolidate=meta.get("consolidate", "member"),
-        allowed=tuple(rules.get("allowed", ())),
         columns=columns,
         rows=int(meta.get("rows", 0)),
+        **_limits(rules),
     )
 
 

@@ -36,6 +36,7 @@ from workbook.style import FOOTER_MARGIN, MAX_ROW_HEIGHT, TABLE_STYLE, Styles, n
     print_setup, row_height as _row_height
 from workbook.errors import DataFormatError, GenerateError
 from workbook.form import DEFAULT_FORM, ROLE_AGENCY, Column, Field, Form, Section, load_form
+from workbook.kinds import KIND
 from workbook.messages import lines, text
 from workbook.problems import group_digits
 from workbook.ooxml_text import CELL_LIMIT, NONCHARACTERS, install_xlsxwriter_escape, is_exact_in_excel, \
@@ -133,23 +134,20 @@ class _Writer:
         title = text("workbook.input_title_required" if required else "workbook.input_title_optional")
         options: dict[str, Any] = {"input_title": title, "input_message": help_text,
                                    "error_title": text("workbook.error_title")}
-        if kind == "int":
+        check = KIND[kind].validation
+        if check == "integer":
             options |= {"validate": "integer", "criteria": ">=", "value": minimum,
                         "error_message": text("workbook.error_int", min=minimum)}
-        elif kind in ("yesno", "choice", "choices"):
+        elif check == "list":
             shown = ", ".join(choices or (text("workbook.answer_yes"), text("workbook.answer_no")))
             options |= {"validate": "list", "source": "=" + (source or YESNO_LIST),
                         "error_message": text("workbook.error_list", choices=shown)}
-        elif maxlength:
+        elif check == "length" and maxlength:
             options |= {"validate": "length", "criteria": "<=", "value": maxlength,
                         "error_message": text("workbook.error_length", max=maxlength)}
         else:
             options |= {"validate": "any"}
         _check(ws.data_validation(first, col, last, col, options), f"a validation on {ws.name}")
-
-    def _rules(self, key: str, column: str | None = None) -> dict[str, Any]:
-        rules = self.form.schema[key]
-        return rules["schema"]["schema"][column] if column else rules
 
     # --- cell values ---------------------------------------------------------------------------
     def _write_value(self, ws: Worksheet, row: int, col: int, value: Any, fmt: Any, where: str) -> None:
@@ -288,10 +286,10 @@ class _Writer:
         label = self._label(f)
         ws.write_string(row, LABEL_COL, label, s.label)
         ws.write_string(row, HELP_COL, f.help, s.help)
-        fmt = s.for_kind(f.kind, f.key)
+        fmt = s.input_for(f.cell_format)
         shown = value if isinstance(value, str) else ""
         needed = _needed_height((label, WIDTH_LABEL), (f.help, WIDTH_HELP), (shown, WIDTH_ANSWER),
-                                minimum=6 if f.kind == "longtext" else 1)
+                                minimum=KIND[f.kind].answer_lines)
         # An answer taller than one row may be (409 points) gets its cell merged down over as many
         # rows as it needs, so the whole text shows; the name stays on its first cell.
         extra = max(0, math.ceil(needed / MAX_ROW_HEIGHT) - 1)
@@ -300,10 +298,9 @@ class _Writer:
         self._write_value(ws, row, ANSWER_COL, value, fmt, f.key)
         for i in range(extra + 1):
             ws.set_row(row + i, needed / (extra + 1))
-        rules = self._rules(f.key)
         source = list_name(f.key) if f.kind == "choice" else None
         self._validation(ws, row, ANSWER_COL, row, f.kind, f.help, f.required, source=source,
-                         minimum=int(rules.get("min", 0)), maxlength=rules.get("maxlength"), choices=f.allowed)
+                         minimum=int(f.minimum or 0), maxlength=f.maxlength, choices=f.allowed)
         _check(self.book.define_name(f.key, absolute(ws.name, row, ANSWER_COL)), f"the name {f.key}")
         return row + 1 + extra
 
@@ -362,14 +359,13 @@ class _Writer:
         }), f"the table {f.key}")
         self.table_columns[f.key] = [(c.key, c.label) for c in columns]
         for col, column in enumerate(columns):
-            fmt = s.for_kind(column.kind)
+            fmt = s.input_for(column.cell_format)
             for i in range(size):
                 value = rows[i].get(column.key) if i < len(rows) else None
                 self._write_value(ws, first + i, col, value, fmt, f"{f.key}[{i + 1}].{column.key}")
-            rules = self._rules(f.key, column.key)
             source = list_name(f.key, column.key) if column.kind == "choice" else None
             self._validation(ws, first, col, last, column.kind, column.help, column.required, source=source,
-                             minimum=int(rules.get("min", 0)), maxlength=rules.get("maxlength"),
+                             minimum=int(column.minimum or 0), maxlength=column.maxlength,
                              choices=column.allowed)
         widths = ([WIDTH_LABEL, WIDTH_ANSWER, WIDTH_HELP] + [WIDTH_EXTRA] * len(columns))[: len(columns)]
         for i in range(size):

@@ -191,11 +191,10 @@ def is_chosen(value: Any) -> Outcome:
 
 
 def normalise(kind: str, value: Any, allowed: tuple[str, ...] = ()) -> Outcome:
-    """Dispatch on the field kind of the rules."""
-    if kind == "int":
-        return to_int(value)
-    if kind == "yesno":
-        return to_yesno(value)
-    if kind == "choice":
-        return to_choice(value, allowed)
-    return to_text(value)
+    """Normalise ``value`` as its field kind does (:data:`workbook.kinds.KIND`)."""
+    function, by_allowed = _kinds.NORMALISERS[kind]
+    return function(value, allowed) if by_allowed else function(value)
+
+
+# The table of kinds names this module's functions: imported last, so either module may be imported first.
+from workbook import kinds as _kinds  # noqa: E402

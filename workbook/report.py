@@ -68,6 +68,7 @@ from workbook import wording
 from workbook.docx_columns import fit_form_tables
 from workbook.docx_repeat import DOCUMENT_PART, Block, Repeated, TemplateShapeError, write_package
 from workbook.form import AGENCY_COLUMN_KEY, DEFAULT_FORM, Column, Field, Form, Section, load_form
+from workbook.kinds import KIND
 from workbook.messages import DEFAULT_LANGUAGE, text
 from workbook.resources import data_folder
 
@@ -202,7 +203,7 @@ def _one_line_blocks(line: str) -> list[Block]:
 
 def _shown_blocks(kind: str, value: Any, language: str = DEFAULT_LANGUAGE) -> list[Block]:
     shown = format_value(value, language)
-    if kind == "longtext":
+    if KIND[kind].report == "paragraphs":
         return split_blocks(shown)
     return [_block(shown)] if shown else []
 
@@ -226,7 +227,7 @@ class _Words:
         field = self.form.field(key)
         kind, allowed = (field.kind, field.allowed) if column is None else \
             (field.column(column).kind, field.column(column).allowed)
-        if kind not in ("choice", "choices"):
+        if not KIND[kind].shows_choices:
             return value
 
         def one(item: Any) -> Any:

@@ -1,0 +1,56 @@
+"""The field kinds of the rules (``meta.kind``): one entry each, the one place a kind is defined.
+
+Every module that treats kinds differently asks this table: the reader normalises through
+``normalise``, the generator writes a kind's answer cell with ``cell_format`` (a format of
+:meth:`workbook.style.Styles.input_for`) and guards it with ``validation``, the report shows it by
+``report``, and the form's checks compare ``cerberus_type`` with the schema. Adding a field kind is
+adding one entry here (and its rules in ``schema.yaml``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from workbook.normalize import Outcome, to_choice, to_int, to_text, to_yesno
+
+
+@dataclass(frozen=True)
+class Kind:
+    """How one field kind is checked, read, written and shown."""
+
+    name: str
+    #: the Cerberus ``type`` its rules carry
+    cerberus_type: str
+    #: what a person typed → the value the rules check: ``normalise(value)``, or
+    #: ``normalise(value, allowed)`` where ``by_allowed`` (a function of :mod:`workbook.normalize`)
+    normalise: Callable[..., Outcome]
+    by_allowed: bool = False
+    #: the answer cell's format (:meth:`workbook.style.Styles.input_for`); a field's ``meta.format`` overrides it
+    cell_format: str = "plain"
+    #: Excel's data validation on its cells: ``integer`` (at least the rules' min), ``list`` (a dropdown),
+    #: ``length`` (at most the rules' maxlength, where there is one)
+    validation: str = "length"
+    #: the lines its answer cell is at least tall
+    answer_lines: int = 1
+    #: in the report: ``paragraphs`` (split into paragraphs and bullets) or ``line`` (one block)
+    report: str = "line"
+    #: its stored values are choices the report shows in its language
+    shows_choices: bool = False
+
+
+KIND: dict[str, Kind] = {k.name: k for k in (
+    Kind("text", "string", to_text),
+    Kind("longtext", "string", to_text, answer_lines=6, report="paragraphs"),
+    Kind("int", "integer", to_int, cell_format="int", validation="integer"),
+    Kind("yesno", "boolean", to_yesno, validation="list"),
+    Kind("choice", "string", to_choice, by_allowed=True, validation="list", shows_choices=True),
+    Kind("choices", "list", to_text, validation="list", shows_choices=True),
+    Kind("table", "list", to_text, validation="any"),
+)}
+
+#: Every kind's name, in the table's order.
+KINDS = tuple(KIND)
+
+#: Each kind's normaliser and whether it takes the allowed values (the reader's hot path: no attribute look-ups).
+NORMALISERS = {name: (kind.normalise, kind.by_allowed) for name, kind in KIND.items()}

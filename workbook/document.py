@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from workbook.errors import DataFormatError
-from workbook.form import ROLE_AGENCY, Form
+from workbook.form import METADATA_KEYS, ROLE_AGENCY, Form
 
-METADATA = ("form_id", "form_version", "reporting_year", "agency", "role")
+METADATA = METADATA_KEYS  # the form's metadata keys: one home, workbook.form
 
 
 def load_document(path: Path | str) -> dict[str, Any]:

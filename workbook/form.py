@@ -28,6 +28,10 @@ from workbook.resources import data_folder
 RULES_DIR = Path(os.environ.get("WORKBOOK_RULES") or data_folder("rules"))
 
 _FOLDER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+#: The metadata every workbook carries (on the metadata sheet, in this order, and in its document
+#: properties), each a field of the schema (``section: metadata``). The one list of them: the reader
+#: needs it before it knows which form's rules apply, so it belongs to no one form's folder. Adding a
+#: metadata key is a key here and its field in ``schema.yaml``.
 METADATA_KEYS = ("form_id", "form_version", "reporting_year", "agency", "role")
 #: The values of the ``role`` metadata: the member's own workbook, or an agency's (the default).
 ROLE_MEMBER, ROLE_AGENCY = "member", "agency"
@@ -127,6 +131,34 @@ class CrossRule:
     params: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class ReportRoles:
+    """Where the report places fields outside the plain question-and-answer flow (``form.yaml`` ``report``)."""
+
+    foreword: str = ""
+    byline: tuple[str, ...] = ()
+    quote: str = ""
+    quote_after: str = ""
+    contact: tuple[str, ...] = ()
+    closing_contact: tuple[str, ...] = ()
+    requirements: str = ""
+    requirements_columns: frozenset[str] = frozenset()
+
+
+def _report_roles(spec: dict[str, Any]) -> ReportRoles:
+    roles = spec.get("report") or {}
+    return ReportRoles(
+        foreword=roles.get("foreword", ""),
+        byline=tuple(roles.get("byline", ())),
+        quote=roles.get("quote", ""),
+        quote_after=roles.get("quote_after", ""),
+        contact=tuple(roles.get("contact", ())),
+        closing_contact=tuple(roles.get("closing_contact", ())),
+        requirements=roles.get("requirements", ""),
+        requirements_columns=frozenset(roles.get("requirements_columns", ())),
+    )
+
+
 @dataclass(frozen=True, eq=False)
 class Form:
     """One version of one form, with everything the other modules need to know about it."""
@@ -142,6 +174,7 @@ class Form:
     cross_rules: tuple[CrossRule, ...]
     path: Path
     fields: dict[str, Field] = field(default_factory=dict)
+    report: ReportRoles = ReportRoles()
 
     def field(self, key: str) -> Field:
         return self.fields[key]
@@ -264,6 +297,7 @@ def load_form(form_id: str = "ehn-offentlig", form_version: str = "2020.1") -> F
         cross_rules=cross_rules,
         path=folder,
         fields=fields,
+        report=_report_roles(spec),
     )
 
 

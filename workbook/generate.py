@@ -438,10 +438,10 @@ def generate(output: Path, *, year: int = 2020, agency: str | None = None,
             properties = {"title": f"{form.title} {meta['reporting_year']}", "subject": form.form_id,
                           "company": meta["agency"] or "", "comments": f"{form.form_id} {form.form_version}"}
             book.set_properties(properties | ({"created": created} if created else {}))
-            for name, value in (("form_id", form.form_id), ("form_version", form.form_version),
-                                ("reporting_year", meta["reporting_year"]), ("agency", meta["agency"] or ""),
-                                ("role", meta["role"])):
-                _check(book.set_custom_property(name, value), f"the property {name}")
+            stamped = {"form_id": form.form_id, "form_version": form.form_version, **meta}
+            for name in META_ROWS:  # every metadata key of the form, in its order
+                value = stamped.get(name)
+                _check(book.set_custom_property(name, "" if value is None else value), f"the property {name}")
             writer.guide_sheet(meta["reporting_year"], meta["agency"])
             for section in form.sections:
                 writer.section_sheet(section, meta["agency"])

@@ -10,8 +10,9 @@ adding one entry here (and its rules in ``schema.yaml``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
+from workbook import normalize as _normalize
 from workbook.normalize import Outcome, to_choice, to_int, to_text, to_yesno
 
 
@@ -22,10 +23,9 @@ class Kind:
     name: str
     #: the Cerberus ``type`` its rules carry
     cerberus_type: str
-    #: what a person typed → the value the rules check: ``normalise(value)``, or
-    #: ``normalise(value, allowed)`` where ``by_allowed`` (a function of :mod:`workbook.normalize`)
-    normalise: Callable[..., Outcome]
-    by_allowed: bool = False
+    #: what a person typed → the value the rules check: ``normalise(value, allowed)`` (a function of
+    #: :mod:`workbook.normalize`)
+    normalise: Callable[[Any, tuple[str, ...]], Outcome]
     #: the answer cell's format (:meth:`workbook.style.Styles.input_for`); a field's ``meta.format`` overrides it
     cell_format: str = "plain"
     #: Excel's data validation on its cells: ``integer`` (at least the rules' min), ``list`` (a dropdown),
@@ -44,7 +44,7 @@ KIND: dict[str, Kind] = {k.name: k for k in (
     Kind("longtext", "string", to_text, answer_lines=6, report="paragraphs"),
     Kind("int", "integer", to_int, cell_format="int", validation="integer"),
     Kind("yesno", "boolean", to_yesno, validation="list"),
-    Kind("choice", "string", to_choice, by_allowed=True, validation="list", shows_choices=True),
+    Kind("choice", "string", to_choice, validation="list", shows_choices=True),
     Kind("choices", "list", to_text, validation="list", shows_choices=True),
     Kind("table", "list", to_text, validation="any"),
 )}
@@ -52,5 +52,5 @@ KIND: dict[str, Kind] = {k.name: k for k in (
 #: Every kind's name, in the table's order.
 KINDS = tuple(KIND)
 
-#: Each kind's normaliser and whether it takes the allowed values (the reader's hot path: no attribute look-ups).
-NORMALISERS = {name: (kind.normalise, kind.by_allowed) for name, kind in KIND.items()}
+# :func:`workbook.normalize.normalise` looks each kind's normaliser up here.
+_normalize._BY_KIND.update({name: kind.normalise for name, kind in KIND.items()})

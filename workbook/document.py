@@ -55,7 +55,7 @@ def canonical(document: dict[str, Any], form: Form) -> dict[str, Any]:
             keys = [c.key for c in field_.columns]
             value = [{k: row[k] if k in row else None for k in keys
                       if k in row or not field_.column(k).consolidated_only} for row in value or []]
-        elif field_.kind == "choices":
+        elif field_.layout == "options":
             value = list(value or [])
         ordered[field_.key] = value
     meta = {k: document.get(k) for k in METADATA}

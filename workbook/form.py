@@ -100,8 +100,13 @@ class Field:
     cell_format: str = "plain"
 
     @property
+    def layout(self) -> str:
+        """How it stands on a sheet (its kind's ``layout``): ``single``, ``options`` or ``table``."""
+        return KIND[self.kind].layout
+
+    @property
     def is_table(self) -> bool:
-        return self.kind == "table"
+        return self.layout == "table"
 
     def column(self, key: str) -> Column:
         for col in self.columns:
@@ -224,7 +229,7 @@ def _column(key: str, rules: dict[str, Any]) -> Column:
 def _field(key: str, rules: dict[str, Any]) -> Field:
     meta = rules["meta"]
     columns: tuple[Column, ...] = ()
-    if meta["kind"] == "table":
+    if KIND[meta["kind"]].layout == "table":
         columns = tuple(_column(k, r) for k, r in rules["schema"]["schema"].items())
     return Field(
         key=key,
@@ -243,7 +248,8 @@ def _field(key: str, rules: dict[str, Any]) -> Field:
 def _with_agency_column(schema: dict[str, Any]) -> dict[str, Any]:
     schema = copy.deepcopy(schema)
     for rules in schema.values():
-        if rules.get("meta", {}).get("kind") == "table":
+        kind = KIND.get(rules.get("meta", {}).get("kind"))
+        if kind is not None and kind.layout == "table":
             columns = rules["schema"]["schema"]
             rules["schema"]["schema"] = {AGENCY_COLUMN_KEY: copy.deepcopy(AGENCY_COLUMN_RULES), **columns}
     return schema

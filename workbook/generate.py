@@ -179,10 +179,10 @@ class _Writer:
         col = META_LISTS_COL
         lists: list[tuple[str, tuple[str, ...]]] = [(YESNO_LIST, (text("workbook.answer_yes"), text("workbook.answer_no")))]
         for f in self.form.questions():
-            if f.kind == "choice":
+            if KIND[f.kind].own_list:
                 lists.append((list_name(f.key), f.allowed))
             for c in f.columns:
-                if c.kind == "choice":
+                if KIND[c.kind].own_list:
                     lists.append((list_name(f.key, c.key), c.allowed))
         for name, items in lists:
             ws.write_string(0, col, name)
@@ -254,7 +254,7 @@ class _Writer:
                     breaks.append(row + 1)  # its label row (a blank row comes first)
                 row = self._table(ws, f, row)
                 headers.append(self._header_row)
-            elif f.kind == "choices":
+            elif f.layout == "options":
                 row = self._choices(ws, f, row)
             else:
                 row = self._single(ws, f, row)
@@ -298,7 +298,7 @@ class _Writer:
         self._write_value(ws, row, ANSWER_COL, value, fmt, f.key)
         for i in range(extra + 1):
             ws.set_row(row + i, needed / (extra + 1))
-        source = list_name(f.key) if f.kind == "choice" else None
+        source = list_name(f.key) if KIND[f.kind].own_list else None
         self._validation(ws, row, ANSWER_COL, row, f.kind, f.help, f.required, source=source,
                          minimum=int(f.minimum or 0), maxlength=f.maxlength, choices=f.allowed)
         _check(self.book.define_name(f.key, absolute(ws.name, row, ANSWER_COL)), f"the name {f.key}")
@@ -363,7 +363,7 @@ class _Writer:
             for i in range(size):
                 value = rows[i].get(column.key) if i < len(rows) else None
                 self._write_value(ws, first + i, col, value, fmt, f"{f.key}[{i + 1}].{column.key}")
-            source = list_name(f.key, column.key) if column.kind == "choice" else None
+            source = list_name(f.key, column.key) if KIND[column.kind].own_list else None
             self._validation(ws, first, col, last, column.kind, column.help, column.required, source=source,
                              minimum=int(column.minimum or 0), maxlength=column.maxlength,
                              choices=column.allowed)

@@ -37,6 +37,11 @@ class Kind:
     report: str = "line"
     #: its stored values are choices the report shows in its language
     shows_choices: bool = False
+    #: its dropdown lists its own allowed values (a list on the metadata sheet), else Ja/Nei
+    own_list: bool = False
+    #: how it stands on a sheet: ``single`` (one answer cell), ``options`` (a Ja/Nei row per allowed
+    #: value), ``table`` (a table of its columns)
+    layout: str = "single"
 
 
 KIND: dict[str, Kind] = {k.name: k for k in (
@@ -44,9 +49,9 @@ KIND: dict[str, Kind] = {k.name: k for k in (
     Kind("longtext", "string", to_text, answer_lines=6, report="paragraphs"),
     Kind("int", "integer", to_int, cell_format="int", validation="integer"),
     Kind("yesno", "boolean", to_yesno, validation="list"),
-    Kind("choice", "string", to_choice, validation="list", shows_choices=True),
-    Kind("choices", "list", to_text, validation="list", shows_choices=True),
-    Kind("table", "list", to_text, validation="any"),
+    Kind("choice", "string", to_choice, validation="list", shows_choices=True, own_list=True),
+    Kind("choices", "list", to_text, validation="list", shows_choices=True, layout="options"),
+    Kind("table", "list", to_text, validation="any", layout="table"),
 )}
 
 #: Every kind's name, in the table's order.

@@ -327,7 +327,7 @@ def _questions(words: _Words, section: Section, data: dict[str, Any]) -> list[di
             if field.key == contact[0].key:
                 items.append(_contact_item(words, contact, data))
             continue
-        letter = section.key == roles.foreword and field.kind == "longtext"
+        letter = section.key == roles.foreword and KIND[field.kind].report == "paragraphs"
         items.append(_field_item(words, field, data.get(field.key), show_label=not letter))
     return [item for item in items if item is not None]
 

@@ -28,7 +28,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-from corpus import FORM, keep_cross_rules, make_document, rules_of  # noqa: E402
+from corpus import FORM, keep_cross_rules, make_document  # noqa: E402
 from measure import machine  # noqa: E402
 
 from workbook.consolidate import combine, write_consolidated  # noqa: E402
@@ -50,7 +50,7 @@ def agency_sized(document: dict, rng: random.Random, form: Form) -> dict:
     data = document["data"]
     for field in form.questions():
         if field.is_table:
-            low = rules_of(form, field).get("minlength", 0)
+            low = field.minlength or 0
             data[field.key] = data[field.key][: rng.randint(low, max(low, int(field.rows * AGENCY_ROWS_SHARE)))]
     keep_cross_rules(form, document)
     for key, value in data.items():

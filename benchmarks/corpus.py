@@ -75,12 +75,6 @@ def _sample() -> dict[str, Any]:
         return json.load(handle)
 
 
-def rules_of(form: Form, field: Field, column: Column | None = None) -> dict[str, Any]:
-    """The schema's rules of a question or of one column of a table (min, max, maxlength, regex...)."""
-    rules = form.schema[field.key]
-    return rules["schema"]["schema"][column.key] if column is not None else rules
-
-
 def _sample_values(sample: dict[str, Any], field: Field, column: Column | None) -> list[Any]:
     value = sample["data"].get(field.key)
     if column is None:
@@ -91,26 +85,26 @@ def _sample_values(sample: dict[str, Any], field: Field, column: Column | None) 
 def _value(rng: random.Random, form: Form, sample: dict[str, Any], field: Field,
            column: Column | None = None) -> Any:
     """A value of the kind of a question (or column), within its rules; None where it may be empty."""
-    item = column or field
-    rules = rules_of(form, field, column)
+    item = column or field  # its limits (minimum, maximum, minlength, maxlength, pattern) are the schema's
     if not item.required and rng.random() < EMPTY_SHARE:
         return None
     kind, in_table = item.kind, column is not None
     if kind == "int":
-        low = rules.get("min", 0)
+        low = item.minimum or 0
         seen = [v for v in _sample_values(sample, field, column) if isinstance(v, int)]
         # no maximum: up to as far above the sample's value as that is above the minimum
-        high = rules.get("max", 2 * max(seen) - low if seen else 10 ** rng.randint(1, 6))
+        fallback = 2 * max(seen) - low if seen else 10 ** rng.randint(1, 6)
+        high = fallback if item.maximum is None else item.maximum
         return rng.randint(low, max(low, high))
     if kind == "yesno":
         return rng.random() < 0.5
     if kind == "choice":
         return rng.choice(item.allowed)
     if kind == "choices":
-        return rng.sample(list(item.allowed), rng.randint(max(1, rules.get("minlength", 1)), len(item.allowed)))
-    if "regex" in rules:  # a pattern (e-mail, phone): the sample's own answer, which matches it
+        return rng.sample(list(item.allowed), rng.randint(max(1, item.minlength or 1), len(item.allowed)))
+    if item.pattern is not None:  # a pattern (e-mail, phone): the sample's own answer, which matches it
         return rng.choice(_sample_values(sample, field, column))
-    limit = rules.get("maxlength", 32767)
+    limit = 32767 if item.maxlength is None else item.maxlength
     if kind == "longtext":
         text = _paragraph(rng, (1, 3)) if in_table else long_text(rng)
         return text[:limit]
@@ -118,7 +112,7 @@ def _value(rng: random.Random, form: Form, sample: dict[str, Any], field: Field,
 
 
 def _rows(rng: random.Random, form: Form, sample: dict[str, Any], field: Field) -> list[dict[str, Any]]:
-    count = rng.randint(rules_of(form, field).get("minlength", 0), field.rows or 10)
+    count = rng.randint(field.minlength or 0, field.rows or 10)
     columns = [c for c in field.columns if not c.consolidated_only]
     return [{c.key: _value(rng, form, sample, field, c) for c in columns} for _ in range(count)]
 
@@ -170,7 +164,7 @@ def _mistake(rng: random.Random, form: Form, document: dict[str, Any]) -> None:
         "text in a number cell": [(f, None, None) for f in questions if f.kind == "int"],
         "a required answer left empty": [(f, None, None) for f in questions if f.required and not f.is_table],
         "text in a table's number column": [cell for cell in cells if cell[1].kind == "int"],
-        "an answer not matching its pattern": [(f, None, None) for f in questions if "regex" in rules_of(form, f)],
+        "an answer not matching its pattern": [(f, None, None) for f in questions if f.pattern is not None],
         "a value outside its choices": [cell for cell in cells if cell[1].kind == "choice"],
         "a required column left empty": [cell for cell in cells if cell[1].required],
         "a rule across fields broken": [(r, None, None) for r in form.cross_rules if r.severity == "error"],

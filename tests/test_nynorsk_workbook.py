@@ -8,7 +8,6 @@ import json
 from pathlib import Path
 
 import openpyxl
-import pytest
 from typer.testing import CliRunner
 
 from documents import filled_document

@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from workbook.errors import DataFormatError
-from workbook.form import ROLE_AGENCY, Form
+from workbook.form import METADATA_KEYS, ROLE_AGENCY, Form
 
-METADATA = ("form_id", "form_version", "reporting_year", "agency", "role")
+METADATA = METADATA_KEYS  # the form's metadata keys: one home, workbook.form
 
 
 def load_document(path: Path | str) -> dict[str, Any]:
@@ -55,7 +55,7 @@ def canonical(document: dict[str, Any], form: Form) -> dict[str, Any]:
             keys = [c.key for c in field_.columns]
             value = [{k: row[k] if k in row else None for k in keys
                       if k in row or not field_.column(k).consolidated_only} for row in value or []]
-        elif field_.kind == "choices":
+        elif field_.layout == "options":
             value = list(value or [])
         ordered[field_.key] = value
     meta = {k: document.get(k) for k in METADATA}

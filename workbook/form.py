@@ -21,13 +21,17 @@ import yaml
 SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 from workbook.errors import UnknownFormError
+from workbook.kinds import KIND, KINDS  # noqa: F401 - KINDS: the kinds a rules file may name, as before
 from workbook.resources import data_folder
 
 #: Where the rules live: ``WORKBOOK_RULES``, or ``rules/`` (the checkout's, or inside an installed wheel).
 RULES_DIR = Path(os.environ.get("WORKBOOK_RULES") or data_folder("rules"))
 
 _FOLDER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
-KINDS = ("text", "longtext", "int", "yesno", "choice", "choices", "table")
+#: The metadata every workbook carries (on the metadata sheet, in this order, and in its document
+#: properties), each a field of the schema (``section: metadata``). The one list of them: the reader
+#: needs it before it knows which form's rules apply, so it belongs to no one form's folder. Adding a
+#: metadata key is a key here and its field in ``schema.yaml``.
 METADATA_KEYS = ("form_id", "form_version", "reporting_year", "agency", "role", "language")
 #: The values of the ``role`` metadata: the member's own workbook, or an agency's (the default).
 ROLE_MEMBER, ROLE_AGENCY = "member", "agency"
@@ -58,6 +62,16 @@ class Column:
     required: bool
     allowed: tuple[str, ...] = ()
     consolidated_only: bool = False
+    #: the schema's limits: ``min``/``max`` (numbers), ``minlength``/``maxlength``, ``regex``
+    minimum: int | None = None
+    maximum: int | None = None
+    minlength: int | None = None
+    maxlength: int | None = None
+    pattern: str | None = None
+    #: the problem code a value not matching ``pattern`` gets (``meta.pattern_code``; default ``invalid-format``)
+    pattern_code: str = "invalid-format"
+    #: the answer cell's format (``meta.format``, else the kind's): a name of ``style.Styles.input_for``
+    cell_format: str = "plain"
 
 
 @dataclass(frozen=True)
@@ -74,10 +88,25 @@ class Field:
     allowed: tuple[str, ...] = ()
     columns: tuple[Column, ...] = ()
     rows: int = 0
+    #: the schema's limits: ``min``/``max`` (numbers), ``minlength``/``maxlength``, ``regex``
+    minimum: int | None = None
+    maximum: int | None = None
+    minlength: int | None = None
+    maxlength: int | None = None
+    pattern: str | None = None
+    #: the problem code a value not matching ``pattern`` gets (``meta.pattern_code``; default ``invalid-format``)
+    pattern_code: str = "invalid-format"
+    #: the answer cell's format (``meta.format``, else the kind's): a name of ``style.Styles.input_for``
+    cell_format: str = "plain"
+
+    @property
+    def layout(self) -> str:
+        """How it stands on a sheet (its kind's ``layout``): ``single``, ``options`` or ``table``."""
+        return KIND[self.kind].layout
 
     @property
     def is_table(self) -> bool:
-        return self.kind == "table"
+        return self.layout == "table"
 
     def column(self, key: str) -> Column:
         for col in self.columns:
@@ -107,6 +136,34 @@ class CrossRule:
     params: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class ReportRoles:
+    """Where the report places fields outside the plain question-and-answer flow (``form.yaml`` ``report``)."""
+
+    foreword: str = ""
+    byline: tuple[str, ...] = ()
+    quote: str = ""
+    quote_after: str = ""
+    contact: tuple[str, ...] = ()
+    closing_contact: tuple[str, ...] = ()
+    requirements: str = ""
+    requirements_columns: frozenset[str] = frozenset()
+
+
+def _report_roles(spec: dict[str, Any]) -> ReportRoles:
+    roles = spec.get("report") or {}
+    return ReportRoles(
+        foreword=roles.get("foreword", ""),
+        byline=tuple(roles.get("byline", ())),
+        quote=roles.get("quote", ""),
+        quote_after=roles.get("quote_after", ""),
+        contact=tuple(roles.get("contact", ())),
+        closing_contact=tuple(roles.get("closing_contact", ())),
+        requirements=roles.get("requirements", ""),
+        requirements_columns=frozenset(roles.get("requirements_columns", ())),
+    )
+
+
 @dataclass(frozen=True, eq=False)
 class Form:
     """One version of one form, with everything the other modules need to know about it."""
@@ -122,6 +179,7 @@ class Form:
     cross_rules: tuple[CrossRule, ...]
     path: Path
     fields: dict[str, Field] = field(default_factory=dict)
+    report: ReportRoles = ReportRoles()
 
     def field(self, key: str) -> Field:
         return self.fields[key]
@@ -140,6 +198,21 @@ def _sections_by_key(form: Form) -> dict[str, Section]:
     return {f.key: section for section in form.sections for f in section.fields}
 
 
+def _limits(rules: dict[str, Any]) -> dict[str, Any]:
+    """What a field or column carries from its rules besides its wording: limits, pattern, format."""
+    meta = rules["meta"]
+    return {
+        "allowed": tuple(rules.get("allowed", ())),
+        "minimum": rules.get("min"),
+        "maximum": rules.get("max"),
+        "minlength": rules.get("minlength"),
+        "maxlength": rules.get("maxlength"),
+        "pattern": rules.get("regex"),
+        "pattern_code": meta.get("pattern_code", "invalid-format"),
+        "cell_format": meta.get("format", KIND[meta["kind"]].cell_format),
+    }
+
+
 def _column(key: str, rules: dict[str, Any]) -> Column:
     meta = rules["meta"]
     return Column(
@@ -148,15 +221,15 @@ def _column(key: str, rules: dict[str, Any]) -> Column:
         label=meta["label"],
         help=meta["help"],
         required=bool(rules.get("required")),
-        allowed=tuple(rules.get("allowed", ())),
         consolidated_only=bool(meta.get("consolidated_only")),
+        **_limits(rules),
     )
 
 
 def _field(key: str, rules: dict[str, Any]) -> Field:
     meta = rules["meta"]
     columns: tuple[Column, ...] = ()
-    if meta["kind"] == "table":
+    if KIND[meta["kind"]].layout == "table":
         columns = tuple(_column(k, r) for k, r in rules["schema"]["schema"].items())
     return Field(
         key=key,
@@ -166,16 +239,17 @@ def _field(key: str, rules: dict[str, Any]) -> Field:
         help=meta["help"],
         required=bool(rules.get("required")),
         consolidate=meta.get("consolidate", "member"),
-        allowed=tuple(rules.get("allowed", ())),
         columns=columns,
         rows=int(meta.get("rows", 0)),
+        **_limits(rules),
     )
 
 
 def _with_agency_column(schema: dict[str, Any]) -> dict[str, Any]:
     schema = copy.deepcopy(schema)
     for rules in schema.values():
-        if rules.get("meta", {}).get("kind") == "table":
+        kind = KIND.get(rules.get("meta", {}).get("kind"))
+        if kind is not None and kind.layout == "table":
             columns = rules["schema"]["schema"]
             rules["schema"]["schema"] = {AGENCY_COLUMN_KEY: copy.deepcopy(AGENCY_COLUMN_RULES), **columns}
     return schema
@@ -229,6 +303,7 @@ def load_form(form_id: str = "ehn-offentlig", form_version: str = "2020.1") -> F
         cross_rules=cross_rules,
         path=folder,
         fields=fields,
+        report=_report_roles(spec),
     )
 
 

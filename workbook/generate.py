@@ -36,8 +36,9 @@ from workbook.style import FOOTER_MARGIN, MAX_ROW_HEIGHT, TABLE_STYLE, Styles, n
     print_setup, row_height as _row_height
 from workbook.errors import DataFormatError, GenerateError
 from workbook.form import DEFAULT_FORM, ROLE_AGENCY, Column, Field, Form, Section, load_form
-from workbook.messages import DEFAULT_LANGUAGE, lines, text
 from workbook import wording
+from workbook.kinds import KIND
+from workbook.messages import DEFAULT_LANGUAGE, lines, text
 from workbook.problems import group_digits
 from workbook.ooxml_text import CELL_LIMIT, NONCHARACTERS, install_xlsxwriter_escape, is_exact_in_excel, \
     lone_surrogate, utf16_len
@@ -151,23 +152,20 @@ class _Writer:
         title = self.t("workbook.input_title_required" if required else "workbook.input_title_optional")
         options: dict[str, Any] = {"input_title": title, "input_message": help_text,
                                    "error_title": self.t("workbook.error_title")}
-        if kind == "int":
+        check = KIND[kind].validation
+        if check == "integer":
             options |= {"validate": "integer", "criteria": ">=", "value": minimum,
                         "error_message": self.t("workbook.error_int", min=minimum)}
-        elif kind in ("yesno", "choice", "choices"):
+        elif check == "list":
             shown = ", ".join(choices or (self.t("workbook.answer_yes"), self.t("workbook.answer_no")))
             options |= {"validate": "list", "source": "=" + (source or YESNO_LIST),
                         "error_message": self.t("workbook.error_list", choices=shown)}
-        elif maxlength:
+        elif check == "length" and maxlength:
             options |= {"validate": "length", "criteria": "<=", "value": maxlength,
                         "error_message": self.t("workbook.error_length", max=maxlength)}
         else:
             options |= {"validate": "any"}
         _check(ws.data_validation(first, col, last, col, options), f"a validation on {ws.name}")
-
-    def _rules(self, key: str, column: str | None = None) -> dict[str, Any]:
-        rules = self.form.schema[key]
-        return rules["schema"]["schema"][column] if column else rules
 
     # --- cell values ---------------------------------------------------------------------------
     def _write_value(self, ws: Worksheet, row: int, col: int, value: Any, fmt: Any, where: str) -> None:
@@ -199,10 +197,10 @@ class _Writer:
         col = META_LISTS_COL
         lists: list[tuple[str, tuple[str, ...]]] = [(YESNO_LIST, (self.t("workbook.answer_yes"), self.t("workbook.answer_no")))]
         for f in self.form.questions():
-            if f.kind == "choice":
+            if KIND[f.kind].own_list:
                 lists.append((list_name(f.key), f.allowed))
             for c in f.columns:
-                if c.kind == "choice":
+                if KIND[c.kind].own_list:
                     lists.append((list_name(f.key, c.key), c.allowed))
         for name, items in lists:
             ws.write_string(0, col, name)
@@ -277,7 +275,7 @@ class _Writer:
                     breaks.append(row + 1)  # its label row (a blank row comes first)
                 row = self._table(ws, f, row)
                 headers.append(self._header_row)
-            elif f.kind == "choices":
+            elif f.layout == "options":
                 row = self._choices(ws, f, row)
             else:
                 row = self._single(ws, f, row)
@@ -309,10 +307,10 @@ class _Writer:
         label, help_ = self._label(f), self.help_of(f)
         ws.write_string(row, LABEL_COL, label, s.label)
         ws.write_string(row, HELP_COL, help_, s.help)
-        fmt = s.for_kind(f.kind, f.key)
+        fmt = s.input_for(f.cell_format)
         shown = value if isinstance(value, str) else ""
         needed = _needed_height((label, WIDTH_LABEL), (help_, WIDTH_HELP), (shown, WIDTH_ANSWER),
-                                minimum=6 if f.kind == "longtext" else 1)
+                                minimum=KIND[f.kind].answer_lines)
         # An answer taller than one row may be (409 points) gets its cell merged down over as many
         # rows as it needs, so the whole text shows; the name stays on its first cell.
         extra = max(0, math.ceil(needed / MAX_ROW_HEIGHT) - 1)
@@ -321,10 +319,9 @@ class _Writer:
         self._write_value(ws, row, ANSWER_COL, value, fmt, f.key)
         for i in range(extra + 1):
             ws.set_row(row + i, needed / (extra + 1))
-        rules = self._rules(f.key)
-        source = list_name(f.key) if f.kind == "choice" else None
+        source = list_name(f.key) if KIND[f.kind].own_list else None
         self._validation(ws, row, ANSWER_COL, row, f.kind, help_, f.required, source=source,
-                         minimum=int(rules.get("min", 0)), maxlength=rules.get("maxlength"), choices=f.allowed)
+                         minimum=int(f.minimum or 0), maxlength=f.maxlength, choices=f.allowed)
         _check(self.book.define_name(f.key, absolute(ws.name, row, ANSWER_COL)), f"the name {f.key}")
         return row + 1 + extra
 
@@ -385,15 +382,13 @@ class _Writer:
         }), f"the table {f.key}")
         self.table_columns[f.key] = list(zip((c.key for c in columns), headers))
         for col, column in enumerate(columns):
-            fmt = s.for_kind(column.kind)
+            fmt = s.input_for(column.cell_format)
             for i in range(size):
                 value = rows[i].get(column.key) if i < len(rows) else None
                 self._write_value(ws, first + i, col, value, fmt, f"{f.key}[{i + 1}].{column.key}")
-            rules = self._rules(f.key, column.key)
-            source = list_name(f.key, column.key) if column.kind == "choice" else None
-            self._validation(ws, first, col, last, column.kind, self.help_of(f, column), column.required,
-                             source=source,
-                             minimum=int(rules.get("min", 0)), maxlength=rules.get("maxlength"),
+            source = list_name(f.key, column.key) if KIND[column.kind].own_list else None
+            self._validation(ws, first, col, last, column.kind, self.help_of(f, column), column.required, source=source,
+                             minimum=int(column.minimum or 0), maxlength=column.maxlength,
                              choices=column.allowed)
         widths = ([WIDTH_LABEL, WIDTH_ANSWER, WIDTH_HELP] + [WIDTH_EXTRA] * len(columns))[: len(columns)]
         for i in range(size):
@@ -475,10 +470,11 @@ def generate(output: Path, *, year: int = 2020, agency: str | None = None,
             properties = {"title": f"{wording.form_title(form, language)} {meta['reporting_year']}", "subject": form.form_id,
                           "company": meta["agency"] or "", "comments": f"{form.form_id} {form.form_version}"}
             book.set_properties(properties | ({"created": created} if created else {}))
-            for name, value in (("form_id", form.form_id), ("form_version", form.form_version),
-                                ("reporting_year", meta["reporting_year"]), ("agency", meta["agency"] or ""),
-                                ("role", meta["role"]), ("language", language)):
-                _check(book.set_custom_property(name, value), f"the property {name}")
+            stamped = {"form_id": form.form_id, "form_version": form.form_version, **meta,
+                       "language": language}
+            for name in META_ROWS:  # every metadata key of the form, in its order
+                value = stamped.get(name)
+                _check(book.set_custom_property(name, "" if value is None else value), f"the property {name}")
             writer.guide_sheet(meta["reporting_year"], meta["agency"])
             for section in form.sections:
                 writer.section_sheet(section, meta["agency"])

@@ -10,6 +10,7 @@ the label and help beside an answer) and the keys of a table's columns.
 
 from __future__ import annotations
 
+from workbook.form import METADATA_KEYS
 from workbook.messages import text
 
 # --- a section sheet -----------------------------------------------------------------------------
@@ -30,8 +31,9 @@ WIDTH_GUIDE = 90  # the guide's one column: fits a portrait A4 page at 100 %
 
 # --- the metadata sheet --------------------------------------------------------------------------
 META_SHEET = "_skjema"
-#: The form's identity cells: row of each key (its name in A, its value in B, a defined name on B).
-META_ROWS = {"form_id": 0, "form_version": 1, "reporting_year": 2, "agency": 3, "role": 4, "language": 5}
+#: The form's identity cells: row of each metadata key, in the form's order (its name in A, its value
+#: in B, a defined name on B).
+META_ROWS = {key: row for row, key in enumerate(METADATA_KEYS)}
 META_KEY_COL, META_VALUE_COL = 0, 1
 #: Where the dropdown lists start (one column each: its name in row 0, its items below).
 META_LISTS_COL = 3

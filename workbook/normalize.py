@@ -75,7 +75,7 @@ def json_safe(value: Any) -> Any:
     return shown if isinstance(shown, str) else str(shown)
 
 
-def to_text(value: Any) -> Outcome:
+def to_text(value: Any, allowed: tuple[str, ...] = ()) -> Outcome:
     """Text exactly as typed (one kind of line break); numbers and dates as a person reads them."""
     if _blank(value):
         return None, BLANK
@@ -106,7 +106,7 @@ def _whole(value: float) -> int:
     return int(Decimal(f"{value:.15g}"))
 
 
-def to_int(value: Any) -> Outcome:
+def to_int(value: Any, allowed: tuple[str, ...] = ()) -> Outcome:
     """A whole number, also as Norwegians type it: ``27 000 000 000 kr``, ``1.500``, ``12 500,-``.
 
     A number typed as text with more significant digits than Excel keeps (15) is refused
@@ -147,7 +147,7 @@ def to_int(value: Any) -> Outcome:
     return typed, "not-a-number"
 
 
-def to_yesno(value: Any) -> Outcome:
+def to_yesno(value: Any, allowed: tuple[str, ...] = ()) -> Outcome:
     """Ja / Nei in any case and spacing (and Excel's TRUE/FALSE) as True / False."""
     if _blank(value):
         return None, BLANK
@@ -191,11 +191,12 @@ def is_chosen(value: Any) -> Outcome:
 
 
 def normalise(kind: str, value: Any, allowed: tuple[str, ...] = ()) -> Outcome:
-    """Dispatch on the field kind of the rules."""
-    if kind == "int":
-        return to_int(value)
-    if kind == "yesno":
-        return to_yesno(value)
-    if kind == "choice":
-        return to_choice(value, allowed)
-    return to_text(value)
+    """Normalise ``value`` as its field kind does (:data:`workbook.kinds.KIND`)."""
+    return _BY_KIND[kind](value, allowed)
+
+
+#: Each kind's normaliser as :mod:`workbook.kinds` fills it in (the reader's hot path: one look-up;
+#: every normaliser takes the allowed values, most ignore them). Imported last, so either module may
+#: be imported first.
+_BY_KIND: dict[str, Any] = {}
+from workbook import kinds as _kinds  # noqa: E402,F401  (fills _BY_KIND)

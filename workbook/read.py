@@ -364,7 +364,7 @@ class _Reader:
         for field_ in form.questions():
             if field_.is_table:
                 self.read_table(field_)
-            elif field_.kind == "choices":
+            elif field_.layout == "options":
                 self.read_choices(field_)
             else:
                 self.read_single(field_)

@@ -67,7 +67,8 @@ from jinja2.sandbox import SandboxedEnvironment
 from workbook import wording
 from workbook.docx_columns import fit_form_tables
 from workbook.docx_repeat import DOCUMENT_PART, Block, Repeated, TemplateShapeError, write_package
-from workbook.form import AGENCY_COLUMN_KEY, DEFAULT_FORM, Column, Field, Form, Section, load_form
+from workbook.form import AGENCY_COLUMN_KEY, DEFAULT_FORM, Column, Field, Form, ReportRoles, Section, load_form
+from workbook.kinds import KIND
 from workbook.messages import DEFAULT_LANGUAGE, text
 from workbook.resources import data_folder
 
@@ -105,21 +106,10 @@ GROUP_FROM = 10_000
 BULLET = re.compile(r"[ \t]*[-•][ \t]+(.*)")
 _BULLET_STARTS = frozenset(" \t-•")  # the first characters a bullet line can have
 
-# Where the report places fields outside the plain question-and-answer flow.
-FOREWORD_SECTION = "foreword"
-BYLINE_KEYS = ("foreword_author", "foreword_author_title")
-QUOTE_KEY = "highlight_quote"
-#: The member's quote follows this section (the published reports: after the contact details).
-QUOTE_AFTER_SECTION = "scope"
+# Where the report places fields outside the plain question-and-answer flow: the form's
+# rules say (form.yaml `report`, Form.report).
 #: Quotation marks a member may have typed around the quote; the template adds its own.
 QUOTE_MARKS = "\"'“”„«»‘’‚"
-CONTACT_PREFIX = "contact_"
-CLOSING_CONTACT_KEYS = ("org_name", "contact_name", "contact_email", "contact_phone")
-REQUIREMENTS_KEY = "requirements"
-REQUIREMENTS_COLUMNS = frozenset(
-    {"procurement", "agreement_type", "supplier_count", "as_qualification", "at_award",
-     "as_contract_condition"}
-)
 
 
 #: Characters XML cannot hold (and that docxtpl would read as its own markers): the C0 controls
@@ -202,7 +192,7 @@ def _one_line_blocks(line: str) -> list[Block]:
 
 def _shown_blocks(kind: str, value: Any, language: str = DEFAULT_LANGUAGE) -> list[Block]:
     shown = format_value(value, language)
-    if kind == "longtext":
+    if KIND[kind].report == "paragraphs":
         return split_blocks(shown)
     return [_block(shown)] if shown else []
 
@@ -226,7 +216,7 @@ class _Words:
         field = self.form.field(key)
         kind, allowed = (field.kind, field.allowed) if column is None else \
             (field.column(column).kind, field.column(column).allowed)
-        if kind not in ("choice", "choices"):
+        if not KIND[kind].shows_choices:
             return value
 
         def one(item: Any) -> Any:
@@ -286,8 +276,8 @@ def _requirements_table(words: _Words, field: Field, rows: list[dict[str, Any]])
     }
 
 
-def _has_requirements_layout(field: Field) -> bool:
-    return {c.key for c in field.columns if not c.consolidated_only} == REQUIREMENTS_COLUMNS
+def _has_requirements_layout(roles: ReportRoles, field: Field) -> bool:
+    return {c.key for c in field.columns if not c.consolidated_only} == roles.requirements_columns
 
 
 def _table_item(words: _Words, field: Field, value: Any) -> dict[str, Any] | None:
@@ -295,7 +285,8 @@ def _table_item(words: _Words, field: Field, value: Any) -> dict[str, Any] | Non
     if not rows and not field.required:
         return None
     label = words.label(field.key)
-    if field.key == REQUIREMENTS_KEY and _has_requirements_layout(field):
+    roles = words.form.report
+    if field.key == roles.requirements and _has_requirements_layout(roles, field):
         return _item(label, is_requirements=True, table=_requirements_table(words, field, rows))
     return _item(label, is_table=True, table=_generic_table(words, field, rows))
 
@@ -327,35 +318,37 @@ def _contact_item(words: _Words, fields: list[Field], data: dict[str, Any]) -> d
 def _questions(words: _Words, section: Section, data: dict[str, Any]) -> list[dict[str, Any]]:
     """The section's questions as items; the foreword's own text goes without its label."""
     items: list[dict[str, Any] | None] = []
-    contact = [f for f in section.fields if f.key.startswith(CONTACT_PREFIX)]
+    roles = words.form.report
+    contact = [f for f in section.fields if f.key in roles.contact]
     for field in section.fields:
-        if field.key in BYLINE_KEYS or field.key == QUOTE_KEY:
+        if field.key in roles.byline or field.key == roles.quote:
             continue
-        if field.key.startswith(CONTACT_PREFIX):
+        if field.key in roles.contact:
             if field.key == contact[0].key:
                 items.append(_contact_item(words, contact, data))
             continue
-        letter = section.key == FOREWORD_SECTION and field.kind == "longtext"
+        letter = section.key == roles.foreword and KIND[field.kind].report == "paragraphs"
         items.append(_field_item(words, field, data.get(field.key), show_label=not letter))
     return [item for item in items if item is not None]
 
 
 # --- Parts: one section of the form each ----------------------------------------------------------
 
-def _byline(data: dict[str, Any]) -> str:
-    return ", ".join(v for v in (format_value(data.get(k)).strip() for k in BYLINE_KEYS) if v)
+def _byline(roles: ReportRoles, data: dict[str, Any]) -> str:
+    return ", ".join(v for v in (format_value(data.get(k)).strip() for k in roles.byline) if v)
 
 
 def _parts(words: _Words, data: dict[str, Any]) -> list[dict[str, Any]]:
-    sections = sorted(words.form.sections, key=lambda s: s.key != FOREWORD_SECTION)  # stable sort
+    roles = words.form.report
+    sections = sorted(words.form.sections, key=lambda s: s.key != roles.foreword)  # stable sort
     parts: list[dict[str, Any]] = []
     chapter, in_chapter = "", False
     for section in sections:
         if section.chapter:
             chapter, in_chapter = wording.chapter(words.form, section.key, words.language) or "", True
-        is_foreword = section.key == FOREWORD_SECTION
+        is_foreword = section.key == roles.foreword
         questions = _questions(words, section, data)
-        byline = _byline(data) if is_foreword else ""
+        byline = _byline(roles, data) if is_foreword else ""
         if not questions and not byline:
             continue  # nothing to show; a chapter it opens moves on to the next part
         number = len(parts) + 1
@@ -369,14 +362,14 @@ def _parts(words: _Words, data: dict[str, Any]) -> list[dict[str, Any]]:
             "chapter_anchor": f"_TocChapter{number}", "chapter_anchor_id": str(2 * number),
         })
         chapter = ""
-    _place_quote(parts)
+    _place_quote(parts, roles.quote_after)
     return parts
 
 
-def _place_quote(parts: list[dict[str, Any]]) -> None:
-    """Mark the part the member's quote follows: QUOTE_AFTER_SECTION, else the last front part."""
+def _place_quote(parts: list[dict[str, Any]], quote_after: str) -> None:
+    """Mark the part the member's quote follows: the rules' ``quote_after``, else the last front part."""
     front = [part for part in parts if part["is_front"]] or parts
-    after = next((p for p in parts if p["key"] == QUOTE_AFTER_SECTION), front[-1] if front else None)
+    after = next((p for p in parts if p["key"] == quote_after), front[-1] if front else None)
     if after is not None:
         after["show_quote"] = True
 
@@ -463,8 +456,8 @@ def build_context(
     words = _Words(form, language)
     data = _with_sum_notes(document.get("data") or {}, coverage, language)
     org_name = format_value(data.get("org_name")) or format_value(document.get("agency"))
-    closing = [format_value(data.get(key)).strip() for key in CLOSING_CONTACT_KEYS]
-    quote = format_value(data.get(QUOTE_KEY)).strip().strip(QUOTE_MARKS).strip()
+    closing = [format_value(data.get(key)).strip() for key in form.report.closing_contact]
+    quote = format_value(data.get(form.report.quote)).strip().strip(QUOTE_MARKS).strip()
     return {
         "org_name": org_name,
         "reporting_year": format_value(document.get("reporting_year")),

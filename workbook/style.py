@@ -117,10 +117,9 @@ class Styles:
                                         "font_color": "#" + DIFFERS_TEXT})
         self.note = book.add_format(quiet)
 
-    def for_kind(self, kind: str, key: str = "") -> Any:
-        if kind == "int":
-            return self.input_year if key.endswith("_year") else self.input_int
-        return self.input
+    def input_for(self, cell_format: str) -> Any:
+        """An answer cell's format by the name a field carries (``Field.cell_format``: its kind's or ``meta.format``)."""
+        return {"plain": self.input, "int": self.input_int, "year": self.input_year}[cell_format]
 
 
 def print_setup(ws: Any, *, landscape: bool, margins: dict[str, float] = FORM_MARGINS) -> None:

@@ -170,8 +170,9 @@ def _cerberus_problems(sub: Submission, form: Form, doc: dict[str, Any]) -> list
                 pass
         if code == "too-few":
             code = "table-empty" if field_ is not None and field_.is_table else "choices-empty"
-        if code == "invalid-format":
-            code = f"invalid-{key}" if f"invalid-{key}" in _FORMAT_CODES else code
+        if code == "invalid-format" and field_ is not None:  # the rules name the code a pattern failure gets
+            code = next((c.pattern_code for c in field_.columns if c.key == column), code) if column \
+                else field_.pattern_code if len(path) == 1 else code
         sheet, cell, row = sub.place(path)
         if sheet is None:
             sheet, cell, _ = sub.place(path[:1])
@@ -182,7 +183,6 @@ def _cerberus_problems(sub: Submission, form: Form, doc: dict[str, Any]) -> list
     return problems
 
 
-_FORMAT_CODES = frozenset({"invalid-contact_email", "invalid-contact_phone"})
 #: The rule whose limit a message names, and the name its template gives that limit.
 _CONSTRAINT_PARAMS = {"min": "minimum", "max": "maximum", "maxlength": "max_length", "minlength": "min_length",
                       "allowed": "choices"}

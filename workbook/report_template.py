@@ -426,11 +426,18 @@ def contents(doc: DocxDocument, language: str) -> None:
     para(doc, "{%p endif %}")
 
 
+def _static_heading(doc: DocxDocument, language: str, text_key: str, bookmark: str,
+                    page_break_before: bool = False) -> None:
+    """A chapter heading of the template's own, with the bookmark its contents entry links to."""
+    heading = para(doc, _t(language, text_key), "Heading 1", page_break_before=page_break_before)
+    name, number = STATIC_BOOKMARKS[bookmark]
+    _bookmark(heading, name, str(number))
+
+
 def to_readers(doc: DocxDocument, language: str) -> None:
     """Etisk handel Norge's own opening quote and letter, whatever the member's own quote is."""
     para(doc, _t(language, "ehn_quote"), "Quote", page_break_before=True)
-    heading = para(doc, _t(language, "to_readers_heading"), "Heading 1")
-    _bookmark(heading, STATIC_BOOKMARKS["readers"][0], str(STATIC_BOOKMARKS["readers"][1]))
+    _static_heading(doc, language, "to_readers_heading", "readers")
     for paragraph in messages.lines("report.template.to_readers", language):
         para(doc, paragraph)
     signature = para(doc, _t(language, "signature_name"))
@@ -583,8 +590,7 @@ def closing_contact(doc: DocxDocument, language: str) -> None:
 
 def appendix(doc: DocxDocument, language: str) -> None:
     para(doc, "{%p if appendix.show %}")
-    heading = para(doc, _t(language, "appendix_heading"), "Heading 1", page_break_before=True)
-    _bookmark(heading, STATIC_BOOKMARKS["appendix"][0], str(STATIC_BOOKMARKS["appendix"][1]))
+    _static_heading(doc, language, "appendix_heading", "appendix", page_break_before=True)
     para(doc, "{%p for a in appendix.agencies %}")
     para(doc, "{{ a.name }}", "Heading 2")
     para(doc, "{%p if a.has_figures %}")
@@ -608,8 +614,7 @@ def appendix(doc: DocxDocument, language: str) -> None:
 def coverage(doc: DocxDocument, language: str) -> None:
     """A consolidated report: which agencies it covers, which it left out and why."""
     para(doc, "{%p if coverage.show %}")
-    heading = para(doc, _t(language, "coverage_heading"), "Heading 1", page_break_before=True)
-    _bookmark(heading, STATIC_BOOKMARKS["coverage"][0], str(STATIC_BOOKMARKS["coverage"][1]))
+    _static_heading(doc, language, "coverage_heading", "coverage", page_break_before=True)
     para(doc, "{{ coverage.covers }}")
     para(doc, "{%p for name in coverage.included %}")
     para(doc, "{{ name }}", "List Bullet")

@@ -98,6 +98,12 @@ class Field:
     pattern_code: str = "invalid-format"
     #: the answer cell's format (``meta.format``, else the kind's): a name of ``style.Styles.input_for``
     cell_format: str = "plain"
+    #: next year's workbook is prefilled with this answer (``meta.carry``): see :mod:`workbook.carry`
+    carry: bool = False
+    #: a table filled next year from another table of this year (``meta.carry_from``): its key, and
+    #: (this table's column, that table's column) pairs; the other columns are left for the agency
+    carry_from: str | None = None
+    carry_columns: tuple[tuple[str, str], ...] = ()
 
     @property
     def layout(self) -> str:
@@ -241,6 +247,9 @@ def _field(key: str, rules: dict[str, Any]) -> Field:
         consolidate=meta.get("consolidate", "member"),
         columns=columns,
         rows=int(meta.get("rows", 0)),
+        carry=bool(meta.get("carry")),
+        carry_from=(meta.get("carry_from") or {}).get("field"),
+        carry_columns=tuple((meta.get("carry_from") or {}).get("columns", {}).items()),
         **_limits(rules),
     )
 

@@ -146,6 +146,8 @@ class Entry:
     document: Mapping[str, Any] | None = None
     #: the language of its last workbook (None: bokmål, or the language asked for)
     language: str | None = None
+    #: where its document came from, for the caller to say (e.g. when its submission was received)
+    source: str | None = None
 
 
 @dataclass(frozen=True)

@@ -1,18 +1,24 @@
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from workbook.cli.common import err, existing_file, library_errors, say, usage_error, whole_number
+from workbook.cli.common import err, existing_file, library_errors, out, say, usage_error, whole_number
 from workbook.form import DEFAULT_FORM, ROLE_AGENCY, ROLE_MEMBER
-from workbook.messages import text
+from workbook.messages import DEFAULT_LANGUAGE, text
+
+if TYPE_CHECKING:
+    from workbook.form import Form
 
 DEFAULT_YEAR = 2020
 
 
 def generate(
-    output: Annotated[str, typer.Option("--output", "-o", help=text("help.generate.output"), metavar=text("help.file"))],
+    output: Annotated[Optional[str], typer.Option("--output", "-o", help=text("help.generate.output"),
+                                                  metavar=text("help.file"))] = None,
     year: Annotated[Optional[str], typer.Option(help=text("help.generate.year", year=DEFAULT_YEAR),
                                                 metavar=text("help.year"))] = None,
     agency: Annotated[Optional[str], typer.Option(help=text("help.generate.agency"), metavar=text("help.name"))] = None,
@@ -22,7 +28,10 @@ def generate(
                                                                   version=DEFAULT_FORM[1]),
                                                         metavar=text("help.version_metavar"))] = None,
     role: Annotated[Optional[str], typer.Option(help=text("cli.help_role"), metavar=text("help.role_metavar"))] = None,
-    lang: Annotated[str, typer.Option("--lang", help=text("help.generate.lang"), metavar="nb|nn")] = "nb",
+    lang: Annotated[Optional[str], typer.Option("--lang", help=text("help.generate.lang"), metavar="nb|nn")] = None,
+    db: Annotated[Optional[Path], typer.Option("--db", help=text("help.generate.db"), metavar=text("help.file"))] = None,
+    out_dir: Annotated[Optional[str], typer.Option("--out-dir", help=text("help.generate.out_dir"),
+                                                   metavar=text("help.folder"))] = None,
 ) -> None:
     """Write the report form as an Excel workbook for an agency to fill in (help: cli.yaml)."""
     from workbook.document import load_document
@@ -30,6 +39,12 @@ def generate(
     from workbook.generate import generate as write_workbook
 
     given_year = whole_number(year, "--year", minimum=1)
+    if db is not None or out_dir is not None:
+        _next_year(db, given_year, out_dir, lang, form_version,
+                   {"-o": output, "--agency": agency, "--prefill": prefill, "--role": role})
+        return
+    if output is None:
+        usage_error(text("usage.missing_option", name="«--output» / «-o»"))
     given_role = _role(role)
     prefill_path = existing_file(prefill, "--prefill")
     with library_errors():
@@ -42,11 +57,52 @@ def generate(
     with library_errors():
         form = load_form(DEFAULT_FORM[0], version)
         path = write_workbook(output, year=given_year or DEFAULT_YEAR, agency=agency, prefill=document, form=form,
-                              role=given_role or ROLE_AGENCY, language=lang)
+                              role=given_role or ROLE_AGENCY, language=lang or DEFAULT_LANGUAGE)
     shown_year = (document or {}).get("reporting_year") or given_year or DEFAULT_YEAR
     shown_agency = (document or {}).get("agency") or agency
     say(err, text("cli.generated", path=path, form_id=form.form_id, form_version=form.form_version,
                   year=shown_year, agency=f", {shown_agency}" if shown_agency else ""))
+
+
+def _next_year(db: Path | None, year: int | None, out_dir: str | None, lang: str | None, form_version: str | None,
+               excluded: dict[str, str | None]) -> None:
+    """``--db --year --out-dir``: next year's workbook for every agency of the register, a line each."""
+    from workbook.cli.register import open_register, shown_time
+    from workbook.form import load_form
+    from workbook.register.nextyear import generate_from_register
+
+    if db is None or year is None or out_dir is None:
+        usage_error(text("carry.db_needs"))
+    for option, value in excluded.items():
+        if value is not None:
+            usage_error(text("carry.db_excludes", option=option))
+    with library_errors():
+        form = load_form(DEFAULT_FORM[0], form_version or DEFAULT_FORM[1])
+    with open_register(db) as reg, library_errors():
+        written = generate_from_register(reg, year, out_dir, language=lang, form=form)
+    for one in written:
+        if one.carried is None:
+            say(out, text("carry.written_blank", agency=one.entry.agency, path=one.path))
+            continue
+        say(out, text("carry.written_prefilled", agency=one.entry.agency, path=one.path,
+                      date=shown_time(one.entry.source) if one.entry.source else "?"))
+        if one.carried.left_out:
+            say(out, text("carry.left_out", fields=", ".join(_left_out(form, one.carried.left_out))))
+    prefilled = sum(one.carried is not None for one in written)
+    say(out, text("carry.summary", count=len(written), year=year, folder=out_dir, prefilled=prefilled,
+                  blank=len(written) - prefilled))
+
+
+def _left_out(form: Form, places: Iterable[tuple[tuple, object]]) -> list[str]:
+    """Each place a value was not carried from, as the question's label (a table's: with its column)."""
+    from workbook import wording
+
+    shown = []
+    for place, _ in places:
+        key, column = place[0], place[2] if len(place) == 3 else None
+        label = wording.label(form, key)
+        shown.append(f"{label}: {wording.label(form, key, column)}" if column else label)
+    return list(dict.fromkeys(shown))
 
 
 def _given_wins(document: dict, year: int | None, agency: str | None, form_version: str | None) -> None:

@@ -118,7 +118,7 @@ class Container:
             self._handle = None
 
 
-def _open_regular(path: Path):  # noqa: ANN202 - a binary file object
+def open_regular(path: Path):  # noqa: ANN202 - a binary file object
     """Open a file for reading only if it is a regular file: a FIFO, a device or a socket is
     refused at once, never read (opened without blocking, then looked at through its handle)."""
     try:
@@ -140,6 +140,9 @@ def _open_regular(path: Path):  # noqa: ANN202 - a binary file object
     if getattr(os, "O_NONBLOCK", 0):  # POSIX: reads of the regular file block as usual again
         os.set_blocking(fd, True)
     return os.fdopen(fd, "rb")
+
+
+_open_regular = open_regular
 
 
 def sniff(handle) -> None:  # noqa: ANN001 - a binary file object

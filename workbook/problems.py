@@ -61,6 +61,13 @@ class Problem:
                 "sheet": self.sheet, "cell": self.cell, "key": self.key, "row": self.row, "column": self.column,
                 "value": self.value, "params": dict(self.params)}
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Problem:
+        """The problem :meth:`to_dict` gave (its message is worded again when shown)."""
+        return cls(code=data["code"], severity=data["severity"], file=data["file"], sheet=data.get("sheet"),
+                   cell=data.get("cell"), key=data.get("key"), row=data.get("row"), column=data.get("column"),
+                   value=data.get("value"), params=dict(data.get("params") or {}))
+
 
 def group_digits(number: int) -> str:
     """``15000000`` as Norwegians write it: ``15 000 000`` (no-break spaces); ``2020`` as it is."""

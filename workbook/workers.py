@@ -116,8 +116,10 @@ def run_isolated(task: Callable[[Any], Any], items: Iterable[Any], *, jobs: int 
         except (EOFError, OSError):
             ready = False
         if not ready:
+            process.join(timeout=1)
+            code = process.exitcode  # read before _stop closes the process object
             _stop(worker)
-            raise WorkerStartError(process.exitcode)
+            raise WorkerStartError(code)
         return worker
 
     def next_item() -> tuple[int, Any] | None:

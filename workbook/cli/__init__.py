@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from workbook.cli import consolidate, export, generate, report, validate
+from workbook.cli import consolidate, export, generate, register, report, validate
 from workbook.cli.common import out, say, setup_streams
 from workbook.cli.localized import Command, Group
 from workbook.messages import text
@@ -50,6 +50,7 @@ def _root(version: Annotated[bool, typer.Option("--version", help=text("help.ver
 for _name, _module in (("generate", generate), ("validate", validate), ("export", export),
                        ("consolidate", consolidate), ("report", report)):
     app.command(_name, cls=Command, help=text(f"help.{_name}.command"))(getattr(_module, _name))
+app.add_typer(register.app, name="register", help=text("register.help"))
 
 
 def main() -> None:

@@ -1,0 +1,247 @@
+"""Collecting workbooks into the register: each file is copied into the store under its hash,
+validated there (in worker processes, like ``validate``) and recorded with its outcome and problems,
+each file in a transaction of its own, so a collect stopped at any moment keeps every file it
+recorded and leaves nothing half-written.
+
+The same bytes collected twice are one submission (the second time is a receipt of its own, marked
+as a duplicate); a newer file from the same agency is its next version. An unreadable file is
+recorded with its problem; its agency is the one whose contact e-mail is the sender (``--from``),
+if there is one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import shutil
+import sqlite3
+import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from workbook.container import ContainerProblem, open_regular
+from workbook.form import load_form
+from workbook.problems import Problem
+from workbook.register.core import Register
+from workbook.register.db import as_register_error
+from workbook.register.names import name_key
+from workbook.validate import FileResult, annotate_results, expand_paths, iter_validate, validate_file
+
+VALID, INVALID, UNREADABLE = "valid", "invalid", "unreadable"
+
+
+@dataclass
+class Receipt:
+    """What collecting one file gave: the receipt printed and kept for it."""
+
+    filename: str
+    received: str
+    sha256: str | None
+    outcome: str
+    errors: int
+    warnings: int
+    agency: str | None = None
+    agency_known: bool = False
+    year: int | None = None
+    version: int | None = None
+    duplicate: bool = False
+    sender: str | None = None
+    submission_id: int | None = None
+    #: what this collect found in a new submission (empty for a duplicate: see the register)
+    problems: list[Problem] = dataclasses.field(default_factory=list)
+    #: None: recorded; else why the file could not even be taken in (not a file, unreadable): its problems
+    refused: FileResult | None = None
+
+
+def now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
+
+
+def collect(reg: Register, paths: Iterable[Path | str], *, sender: str | None = None, year: int | None = None,
+            jobs: int | None = None, progress: Callable[[Receipt], None] | None = None) -> list[Receipt]:
+    """Take every workbook in ``paths`` (files, folders) into the register; one receipt per file, in order."""
+    files = expand_paths(paths)
+    staged: list[tuple[Path, str, int, str]] = []  # (source, sha256, size, received)
+    receipts: dict[int, Receipt] = {}
+    for index, source in enumerate(files):
+        try:
+            handle = open_regular(source)
+        except ContainerProblem:  # nothing to keep: the file is said with its reason, not recorded
+            result = validate_file(source)
+            receipts[index] = Receipt(source.name, now(), None, UNREADABLE, len(result.errors), 0, refused=result)
+            continue
+        try:
+            with handle:
+                sha256, size = reg.store.put(handle)
+        except OSError as error:
+            raise as_register_error(error, reg.store.folder) from None
+        staged.append((source, sha256, size, now()))
+    fresh: dict[str, int] = {}  # the first of each new file's places in ``staged``
+    for place, (_, sha256, _, _) in enumerate(staged):
+        if sha256 not in fresh and not _known(reg, sha256):
+            fresh[sha256] = place
+    results = iter_validate([reg.store.path(sha) for sha in fresh], jobs=jobs, keep_documents=True)
+    taken: dict[int, Receipt] = {}
+    for place, result in zip(fresh.values(), results):
+        source, sha256, size, received = staged[place]
+        result = _as_named(result, source.name)
+        taken[place] = _record(reg, source.name, sha256, size, received, sender, year, result)
+        if not taken[place].duplicate:
+            taken[place].problems = result.problems
+        if progress:
+            progress(taken[place])
+    for place, (source, sha256, _, received) in enumerate(staged):
+        if place not in taken:
+            taken[place] = _record_duplicate(reg, source.name, sha256, received, sender)
+            if progress:
+                progress(taken[place])
+    _make_feedback(reg, jobs)
+    order = iter(range(len(staged)))
+    for index in range(len(files)):
+        if index not in receipts:
+            receipts[index] = taken[next(order)]
+    return [receipts[i] for i in range(len(files))]
+
+
+def _known(reg: Register, sha256: str) -> bool:
+    return bool(reg.query("SELECT 1 FROM submissions WHERE sha256 = ?", sha256))
+
+
+def _row(reg: Register, sha256: str) -> sqlite3.Row:
+    return reg.query("SELECT * FROM submissions WHERE sha256 = ?", sha256)[0]
+
+
+def _as_named(result: FileResult, filename: str) -> FileResult:
+    """The result with its problems naming the file as the agency sent it, not its place in the store."""
+    problems = [dataclasses.replace(p, file=filename) for p in result.problems]
+    return dataclasses.replace(result, problems=problems)
+
+
+def _year(reg: Register, result: FileResult, year: int | None) -> int | None:
+    found = result.metadata.get("reporting_year")
+    if isinstance(found, int) and not isinstance(found, bool):
+        return found
+    if year is not None:
+        return year
+    return reg.query("SELECT max(year) FROM agencies")[0][0]
+
+
+def _agency_by_sender(reg: Register, year: int | None, sender: str | None) -> sqlite3.Row | None:
+    if not sender or year is None:
+        return None
+    listed = reg.list_year(year)
+    rows = reg.query("SELECT * FROM agencies WHERE year = ? AND lower(trim(email)) = lower(trim(?))", listed, sender)
+    return rows[0] if len(rows) == 1 else None
+
+
+def _document(result: FileResult) -> str | None:
+    if result.document is None:
+        return None
+    try:
+        result.form = load_form(str(result.metadata.get("form_id")), str(result.metadata.get("form_version") or ""))
+    except Exception:  # noqa: BLE001 - no rules for it: the problems say so, no answers are kept
+        return None
+    return json.dumps(result.json_document(), ensure_ascii=False)
+
+
+def _record(reg: Register, filename: str, sha256: str, size: int, received: str, sender: str | None,
+            year: int | None, result: FileResult) -> Receipt:
+    outcome = VALID if result.valid else INVALID if result.readable else UNREADABLE
+    year = _year(reg, result, year)
+    agency = str(result.metadata.get("agency") or "").strip() or None
+    if agency is None and (by_sender := _agency_by_sender(reg, year, sender)) is not None:
+        agency = by_sender["name"]
+    role = result.metadata.get("role") if result.readable else None
+    document = _document(result)
+    with reg.transaction() as conn:
+        if conn.execute("SELECT 1 FROM submissions WHERE sha256 = ?", (sha256,)).fetchone():
+            pass  # another collect recorded the same bytes meanwhile: this is a duplicate
+        else:
+            conn.execute("INSERT OR IGNORE INTO blobs (sha256, size, kind) VALUES (?, ?, 'workbook')", (sha256, size))
+            cursor = conn.execute(
+                "INSERT INTO submissions (sha256, year, agency, agency_key, role, form_id, form_version, language,"
+                " filename, received, sender, outcome, errors, warnings, document)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (sha256, year, agency, name_key(agency) if agency else None, role,
+                 _text(result.metadata.get("form_id")), _text(result.metadata.get("form_version")),
+                 result.language if result.readable else None, filename, received, sender, outcome,
+                 len(result.errors), len(result.warnings), document))
+            sid = cursor.lastrowid
+            conn.executemany(
+                "INSERT INTO problems (submission_id, seq, code, severity, sheet, cell, field, problem)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [(sid, seq, p.code, p.severity, p.sheet, p.cell, p.key, json.dumps(p.to_dict(), ensure_ascii=False))
+                 for seq, p in enumerate(result.problems)])
+            conn.execute("INSERT INTO receipts (submission_id, received, sender, filename, duplicate)"
+                         " VALUES (?, ?, ?, ?, 0)", (sid, received, sender, filename))
+            row = conn.execute("SELECT * FROM submissions WHERE id = ?", (sid,)).fetchone()
+            return _receipt(reg, row, filename, received, duplicate=False, sender=sender)
+    return _record_duplicate(reg, filename, sha256, received, sender)
+
+
+def _record_duplicate(reg: Register, filename: str, sha256: str, received: str, sender: str | None) -> Receipt:
+    with reg.transaction() as conn:
+        row = conn.execute("SELECT * FROM submissions WHERE sha256 = ?", (sha256,)).fetchone()
+        conn.execute("INSERT INTO receipts (submission_id, received, sender, filename, duplicate) VALUES (?, ?, ?, ?, 1)",
+                     (row["id"], received, sender, filename))
+    return _receipt(reg, row, filename, received, duplicate=True, sender=sender)
+
+
+def _receipt(reg: Register, row: sqlite3.Row, filename: str, received: str, *, duplicate: bool,
+             sender: str | None = None) -> Receipt:
+    known = version = None
+    if row["agency_key"] is not None and row["year"] is not None:
+        listed = reg.list_year(row["year"])
+        known = bool(reg.query("SELECT 1 FROM agencies WHERE year = ? AND name_key = ?", listed, row["agency_key"]))
+        ids = [r["id"] for r in reg.versions(row["year"], row["agency_key"])]
+        version = ids.index(row["id"]) + 1
+    return Receipt(filename=filename, received=received, sha256=row["sha256"], outcome=row["outcome"],
+                   errors=row["errors"], warnings=row["warnings"], agency=row["agency"], agency_known=bool(known),
+                   year=row["year"], version=version, duplicate=duplicate, sender=sender, submission_id=row["id"])
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _make_feedback(reg: Register, jobs: int | None) -> None:
+    """The annotated copy of every readable submission with problems that has none yet (this
+    collect's, or one an earlier collect was stopped before making), kept in the store."""
+    rows = reg.query("SELECT * FROM submissions WHERE feedback_sha256 IS NULL AND outcome != 'unreadable'"
+                     " AND (errors > 0 OR warnings > 0)")
+    if not rows:
+        return
+    work = Path(tempfile.mkdtemp(prefix="tilbakemelding-", dir=_tmp(reg)))
+    try:
+        # openpyxl opens a workbook only by its file ending: each is annotated from a copy named <hash>.xlsx
+        results, by_file = [], {}
+        for row in rows:
+            source = work / f"{row['sha256']}.xlsx"
+            shutil.copyfile(reg.store.path(row["sha256"]), source)
+            problems = [Problem.from_dict(json.loads(p["problem"])) for p in reg.problems(row["id"])]
+            results.append(FileResult(file=str(source), language=row["language"] or "nb", problems=problems))
+            by_file[str(source)] = row
+        for result, copy in annotate_results(results, work / "ut", jobs=jobs):
+            if copy is None:
+                continue
+            try:
+                with open_regular(copy) as handle:
+                    sha256, size = reg.store.put(handle)
+            except OSError as error:
+                raise as_register_error(error, reg.store.folder) from None
+            with reg.transaction() as conn:
+                conn.execute("INSERT OR IGNORE INTO blobs (sha256, size, kind) VALUES (?, ?, 'feedback')",
+                             (sha256, size))
+                conn.execute("UPDATE submissions SET feedback_sha256 = ? WHERE id = ?",
+                             (sha256, by_file[result.file]["id"]))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _tmp(reg: Register) -> Path:
+    folder = reg.store.folder / "tmp"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

@@ -1,0 +1,168 @@
+"""The register's database: one SQLite file, opened in WAL mode with foreign keys on, its schema
+versioned (``PRAGMA user_version``) and migrated when opened.
+
+SQLite is the embedded database Python ships; WAL lets ``status`` read while a ``collect`` writes,
+and ``BEGIN IMMEDIATE`` makes two collects at once take turns instead of failing mid-way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+from workbook.errors import WorkbookError
+
+DEFAULT_DB = "register.sqlite"
+#: how long a command waits for another one's transaction before it gives up (seconds)
+BUSY_TIMEOUT = 60.0
+
+#: The schema, one script per version: version N is reached by running scripts 1..N in order. A new
+#: version is a new script at the end (never an edit of an old one). See README "The register".
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE agencies (
+        id INTEGER PRIMARY KEY,
+        year INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        name_key TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('member', 'agency')),
+        email TEXT,
+        UNIQUE (year, name_key)
+    );
+    CREATE TABLE deadlines (
+        year INTEGER PRIMARY KEY,
+        deadline TEXT NOT NULL
+    );
+    CREATE TABLE blobs (
+        sha256 TEXT PRIMARY KEY,
+        size INTEGER NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('workbook', 'feedback'))
+    );
+    CREATE TABLE submissions (
+        id INTEGER PRIMARY KEY,
+        sha256 TEXT NOT NULL UNIQUE REFERENCES blobs (sha256),
+        year INTEGER,
+        agency TEXT,
+        agency_key TEXT,
+        role TEXT,
+        form_id TEXT,
+        form_version TEXT,
+        language TEXT,
+        filename TEXT NOT NULL,
+        received TEXT NOT NULL,
+        sender TEXT,
+        outcome TEXT NOT NULL CHECK (outcome IN ('valid', 'invalid', 'unreadable')),
+        errors INTEGER NOT NULL,
+        warnings INTEGER NOT NULL,
+        document TEXT,
+        feedback_sha256 TEXT REFERENCES blobs (sha256)
+    );
+    CREATE INDEX submissions_by_agency ON submissions (year, agency_key, received);
+    CREATE TABLE problems (
+        submission_id INTEGER NOT NULL REFERENCES submissions (id),
+        seq INTEGER NOT NULL,
+        code TEXT NOT NULL,
+        severity TEXT NOT NULL,
+        sheet TEXT,
+        cell TEXT,
+        field TEXT,
+        problem TEXT NOT NULL,
+        PRIMARY KEY (submission_id, seq)
+    );
+    CREATE TABLE receipts (
+        id INTEGER PRIMARY KEY,
+        submission_id INTEGER NOT NULL REFERENCES submissions (id),
+        received TEXT NOT NULL,
+        sender TEXT,
+        filename TEXT NOT NULL,
+        duplicate INTEGER NOT NULL
+    );
+    CREATE TABLE links (
+        id INTEGER PRIMARY KEY,
+        agency_id INTEGER NOT NULL REFERENCES agencies (id),
+        year INTEGER NOT NULL,
+        token_sha256 TEXT NOT NULL UNIQUE,
+        created TEXT NOT NULL,
+        revoked TEXT
+    );
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class RegisterError(WorkbookError):
+    """The register cannot be opened or written: a catalogue key (``register.error_*``) and its params."""
+
+
+def store_folder(db_path: Path) -> Path:
+    """The store beside the database: ``register.sqlite`` keeps its files in ``register-lager/``."""
+    return db_path.with_name(db_path.stem + "-lager")
+
+
+def connect(db_path: Path) -> sqlite3.Connection:
+    """Open (creating if need be) and migrate the register at ``db_path``."""
+    if db_path.exists() and not db_path.is_file():
+        raise RegisterError("register.error_not_register", path=db_path)
+    try:
+        conn = sqlite3.connect(db_path, timeout=BUSY_TIMEOUT, isolation_level=None)
+    except sqlite3.Error as error:
+        raise as_register_error(error, db_path) from None
+    conn.row_factory = sqlite3.Row
+    try:
+        conn.execute("PRAGMA foreign_keys = ON")
+        if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = FULL")
+        _migrate(conn, db_path)
+    except sqlite3.DatabaseError as error:
+        conn.close()
+        raise as_register_error(error, db_path) from None
+    return conn
+
+
+def _migrate(conn: sqlite3.Connection, db_path: Path) -> None:
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise RegisterError("register.error_newer", path=db_path, version=version)
+    if version == SCHEMA_VERSION:
+        return
+    if version == 0 and conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+        raise RegisterError("register.error_not_register", path=db_path)
+    with transaction(conn):
+        version = conn.execute("PRAGMA user_version").fetchone()[0]  # another process may have migrated
+        for script in MIGRATIONS[version:]:
+            for statement in filter(str.strip, script.split(";")):
+                conn.execute(statement)
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+@contextlib.contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One change, all or nothing: ``BEGIN IMMEDIATE`` (waits for a writer in another process),
+    ``COMMIT``, or ``ROLLBACK`` on any error."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def as_register_error(error: BaseException, path: Path) -> RegisterError:
+    """A database or file-system failure as one message naming the file: a read-only folder, a full
+    disk, another program's lock, a file that is no register."""
+    words = str(error).lower()
+    code = getattr(error, "errno", None)
+    if code in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)) or "disk is full" in words or "database or disk is full" in words:
+        return RegisterError("register.error_full", path=path)
+    if code in (errno.EROFS, errno.EACCES, errno.EPERM) or "readonly" in words or "unable to open" in words:
+        return RegisterError("register.error_readonly", path=path)
+    if "locked" in words or "busy" in words:
+        return RegisterError("register.error_locked", path=path)
+    if "not a database" in words or "malformed" in words:
+        return RegisterError("register.error_not_register", path=path)
+    return RegisterError("register.error_io", path=path, detail=errno.errorcode.get(code, str(error)) if code else str(error))

@@ -1,0 +1,103 @@
+"""The register's store: every file it was given, kept under its SHA-256, never overwritten or deleted.
+
+Files are named ``<store>/<first two hex digits>/<64 hex digits>`` and written atomically: streamed into
+``<store>/tmp/`` while hashed, flushed to disk, then linked (or renamed) into place. A file already in
+place under its hash is kept as it is. A collect killed between writing a file and recording it leaves
+a file with no record: :mod:`workbook.register.check` lists it, and the next collect of the same bytes
+adopts it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import BinaryIO
+
+CHUNK = 1 << 20
+_HEX = re.compile(r"[0-9a-f]{64}")
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+class Store:
+    """The folder of stored files (see the module's text)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def path(self, sha256: str) -> Path:
+        if not _HEX.fullmatch(sha256):
+            raise ValueError(f"not a SHA-256: {sha256!r}")
+        return self.folder / sha256[:2] / sha256
+
+    def put(self, source: BinaryIO) -> tuple[str, int]:
+        """Copy the open file ``source`` into the store; its SHA-256 and size. Raises OSError (disk
+        full, read-only)."""
+        tmp_folder = self.folder / "tmp"
+        tmp_folder.mkdir(parents=True, exist_ok=True)
+        digest, size = hashlib.sha256(), 0
+        handle, tmp_name = tempfile.mkstemp(dir=tmp_folder, prefix="inn-")
+        tmp = Path(tmp_name)
+        try:
+            with os.fdopen(handle, "wb") as out:
+                while chunk := source.read(CHUNK):
+                    digest.update(chunk)
+                    size += len(chunk)
+                    out.write(chunk)
+                out.flush()
+                os.fsync(out.fileno())
+            sha256 = digest.hexdigest()
+            target = self.path(sha256)
+            if not target.exists():
+                target.parent.mkdir(exist_ok=True)
+                _place(tmp, target)
+            return sha256, size
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    def verify(self, sha256: str) -> bool | None:
+        """True when the stored file hashes to its name, False when it does not, None when it is missing."""
+        target = self.path(sha256)
+        if not target.is_file():
+            return None
+        return file_sha256(target) == sha256
+
+    def names(self) -> set[str]:
+        """The hashes of every file in the store."""
+        if not self.folder.is_dir():
+            return set()
+        return {p.name for p in self.folder.glob("??/*") if _HEX.fullmatch(p.name) and p.parent.name == p.name[:2]}
+
+
+def _place(tmp: Path, target: Path) -> None:
+    """Put ``tmp`` at ``target`` without ever replacing a file there: a hard link fails when the name is
+    taken (another collect placed the same bytes first, which is as good). Where the file system has no
+    hard links, a rename, which is atomic too."""
+    try:
+        os.link(tmp, target)
+    except FileExistsError:
+        pass
+    except OSError:
+        if not target.exists():
+            os.replace(tmp, target)
+    _sync_folder(target.parent)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the new name durable (POSIX); Windows has no folder handles to sync, and needs none."""
+    if os.name != "posix":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

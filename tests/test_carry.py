@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -173,3 +174,16 @@ def test_file_names_fold_to_ascii_and_stay_unique_and_safe_on_windows() -> None:
     assert len({n.casefold() for n in names}) == len(names)
     for name in names:
         assert name.isascii() and not set(name) & set('<>:"/\\|?* ') and name[-1] not in ". "
+
+
+def test_a_carried_text_that_looks_like_a_formula_stays_text(tmp_path: Path, form: Form) -> None:
+    last = filled_document()
+    last["data"]["contact_name"] = '=HYPERLINK("http://x.invalid","Klikk")'
+    last["data"]["goals_next_year"] = [{"goal": "+47 mål", "deadline": None}]
+    path = generate_many([Entry(last["agency"], document=last)], YEAR, tmp_path, form=form)[0].path
+    data = _read_back(path).document["data"]
+    assert data["contact_name"] == last["data"]["contact_name"]
+    assert data["goals_reporting_year"] == [{"goal": "+47 mål", "status": None}]
+    with zipfile.ZipFile(path) as package:
+        assert not any(b"<f>" in package.read(name) or b"<f " in package.read(name)
+                       for name in package.namelist() if name.startswith("xl/worksheets/"))

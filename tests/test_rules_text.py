@@ -21,7 +21,8 @@ SCHEMAS = sorted(RULES_DIR.glob("*/*/schema.yaml"))
 FORMS = sorted(RULES_DIR.glob("*/*/form.yaml"))
 CATALOGUES = sorted((ROOT / "workbook" / "locale").glob("*/*.yaml"))
 # What a field's `meta` may hold (schema.yaml's header): anything else is a cut-off piece of text.
-META_KEYS = {"kind", "section", "label", "help", "consolidate", "rows", "consolidated_only", "format", "pattern_code"}
+META_KEYS = {"kind", "section", "label", "help", "consolidate", "rows", "consolidated_only", "format", "pattern_code",
+             "carry", "carry_from"}
 SENTENCE_END = re.compile(r"[.!?)»]$")
 
 

@@ -10,6 +10,7 @@ with the new year) is left out for the agency to give, and listed, never carried
 
 from __future__ import annotations
 
+import copy
 import functools
 import re
 import unicodedata
@@ -43,7 +44,7 @@ class Carried:
 
 def carry(document: Mapping[str, Any], form: Form, year: int) -> Carried:
     """Last year's ``document`` carried into ``year`` for ``form`` (the current rules): see the module."""
-    data = document.get("data") or {}
+    data = document.get("data") if isinstance(document.get("data"), Mapping) else {}
     meta = {"form_id": form.form_id, "form_version": form.form_version, "reporting_year": year,
             "agency": document.get("agency"), "role": document.get("role") or ROLE_AGENCY,
             "language": document.get("language")}
@@ -53,7 +54,7 @@ def carry(document: Mapping[str, Any], form: Form, year: int) -> Carried:
         if field_.carry and not _unanswered(data.get(field_.key)):
             value = data[field_.key]
             if _passes(form, field_.key, None, value):
-                carried[field_.key] = value
+                carried[field_.key] = copy.deepcopy(value)  # last year's document stays as it was
             else:
                 left_out.append(((field_.key,), value))
         elif field_.carry_from:

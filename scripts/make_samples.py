@@ -4,7 +4,9 @@
 
 samples/json/oslo-kommune-2020.json → samples/oslo-kommune-2020.xlsx (Oslo kommune's 2020 report);
 samples/json/fjordvik/*.json → samples/fjordvik/*.xlsx (a member and its agencies, for consolidation;
-agency-teknisk-med-feil has the mistakes agencies make; agency-helseetaten-2 is an older copy).
+agency-teknisk-med-feil has the mistakes agencies make; agency-helseetaten-2 is an older copy);
+samples/json/register/*.json → samples/register/*.xlsx (what comes back later in the register story:
+the corrected Teknisk etat).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from workbook.generate import generate  # noqa: E402
 #: Saved-at stamps, so "the newest workbook of an agency counts" has something to go by.
 STAMPS = {
     "agency-helseetaten-2": datetime(2021, 1, 20, 9, 0),
+    "agency-teknisk-rettet": datetime(2021, 2, 22, 10, 0),
 }
 DEFAULT_STAMP = datetime(2021, 2, 15, 12, 0)
 

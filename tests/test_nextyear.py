@@ -161,3 +161,16 @@ def test_usage_errors(args: list[str], said: str, tmp_path: Path, monkeypatch: p
     result = _run(*args)
     assert result.exit_code == 2 and said in result.output, result.output
     assert not (tmp_path / "r.sqlite").exists() and not (tmp_path / "ut").exists()
+
+
+def test_a_corrected_workbook_collected_later_is_the_one_carried(register: Path, tmp_path: Path) -> None:
+    corrected = ROOT / "samples" / "register" / "agency-teknisk-rettet.xlsx"
+    with Register.open(register) as reg:
+        assert collect(reg, [corrected])[0].outcome == "valid"
+        last = json.loads(reg.latest(2020, valid_only=True)[name_key("Fjordvik kommune, Teknisk etat")]["document"])
+    result = _run("--db", register, "--year", "2021", "--out-dir", tmp_path / "2021")
+    assert result.exit_code == 0, result.output
+    assert "Fjordvik kommune, Teknisk etat -> " in result.stdout and result.stdout.count("tomt skjema") == 1
+    data = _read(tmp_path / "2021" / "fjordvik-kommune-teknisk-etat.xlsx").document["data"]
+    assert data["contact_email"] == last["data"]["contact_email"] and "@" in data["contact_email"]
+    assert data["membership_year"] == last["data"]["membership_year"] <= 2021

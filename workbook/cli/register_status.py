@@ -191,7 +191,7 @@ def _print_line(line, note, status_word) -> None:  # noqa: ANN001
     say(out, message, "green" if line.status == "valid" else "red")
     if line.feedback_file:
         say(out, text("register.status.line_feedback", file=line.feedback_file))
-    if extra := note(line):
+    if extra := note(line, unlisted=False):  # the heading says it of the unlisted ones
         say(out, text("register.status.line_note", note=extra))
 
 

@@ -24,8 +24,10 @@ MISSING, VALID, INVALID, UNREADABLE = "missing", "valid", "invalid", "unreadable
 #: The overview's columns, in order (their headers: ``register.status.col_<key>``).
 COLUMNS = ("agency", "role", "email", "status", "late", "version", "received", "sender", "errors", "warnings",
            "feedback_file", "note", "filename", "sha256")
-WIDTHS = {"agency": 40, "role": 14, "email": 30, "status": 16, "late": 10, "version": 9, "received": 22,
-          "sender": 28, "errors": 8, "warnings": 11, "feedback_file": 50, "note": 45, "filename": 32, "sha256": 20}
+WIDTHS = {"agency": 40, "role": 11, "email": 30, "status": 14, "late": 9, "version": 8, "received": 20,
+          "sender": 26, "errors": 6, "warnings": 10, "feedback_file": 48, "note": 40, "filename": 32, "sha256": 66}
+#: The columns printed (the file's name and hash are for the screen and the mail merge)
+PRINTED = COLUMNS.index("note") + 1
 _COLUMNS_SQL = ("id, sha256, year, agency, agency_key, role, form_version, filename, received, sender, outcome,"
                 " errors, warnings, feedback_sha256")
 
@@ -140,12 +142,13 @@ def status_word(line: AgencyStatus) -> str:
     return text(f"register.status.state_{line.status}")
 
 
-def note(line: AgencyStatus) -> str:
-    """What else the central unit should know about a line."""
+def note(line: AgencyStatus, *, unlisted: bool = True) -> str:
+    """What else the central unit should know about a line (``unlisted``: also that the agency is
+    not on the list, or that no agency was found for the file)."""
     notes = []
-    if line.agency is None:
+    if line.agency is None and unlisted:
         notes.append(text("register.status.note_no_agency"))
-    elif not line.listed:
+    elif not line.listed and unlisted:
         notes.append(text("register.unknown_agency"))
     if line.valid_version is not None:
         notes.append(text("register.status.note_valid_version", version=line.valid_version))
@@ -200,12 +203,13 @@ def _write_xlsx(result: Status, output: Path) -> Path:
 
 
 def _fill(book: Any, result: Status) -> None:
-    from workbook.style import FONT, FONT_SIZE, NUMBER_FORMAT, Styles
+    from workbook.style import FONT, FONT_SIZE, LIST_MARGINS, NUMBER_FORMAT, Styles, print_setup
 
     styles = Styles(book)
     # one line a row (no wrapping): the overview is for filtering and the mail merge, not for print
     plain = book.add_format({"font_name": FONT, "font_size": FONT_SIZE, "valign": "top"})
-    number = book.add_format({"font_name": FONT, "font_size": FONT_SIZE, "valign": "top", "num_format": NUMBER_FORMAT})
+    number = book.add_format({"font_name": FONT, "font_size": FONT_SIZE, "valign": "top", "num_format": NUMBER_FORMAT,
+                              "align": "center"})
     ws = book.add_worksheet(text("register.status.sheet"))
     for col, key in enumerate(COLUMNS):
         ws.set_column(col, col, WIDTHS[key])
@@ -219,11 +223,15 @@ def _fill(book: Any, result: Status) -> None:
                 _check(ws.write_string(row, col, value, plain))
     ws.autofilter(0, 0, max(1, len(rows)), len(COLUMNS) - 1)
     ws.freeze_panes(1, 1)
+    print_setup(ws, landscape=True, margins=LIST_MARGINS)
+    ws.print_area(0, 0, max(1, len(rows)), PRINTED - 1)
+    ws.repeat_rows(0)
     _summary_sheet(book, styles, result)
 
 
 def _summary_sheet(book: Any, styles: Any, result: Status) -> None:
     from workbook.register.deadline import shown_date
+    from workbook.style import FONT, FONT_SIZE
 
     ws = book.add_worksheet(text("register.status.summary_sheet"))
     ws.set_column(0, 0, 40)
@@ -231,7 +239,7 @@ def _summary_sheet(book: Any, styles: Any, result: Status) -> None:
     ws.write_string(0, 0, text("register.status.summary_title", year=result.year), styles.title)
     deadline = shown_date(result.deadline) if result.deadline else text("register.status.no_deadline")
     ws.write_string(1, 0, text("register.status.col_deadline"), styles.label_bold)
-    ws.write_string(1, 1, deadline, styles.label)
+    ws.write_string(1, 1, deadline, book.add_format({"font_name": FONT, "font_size": FONT_SIZE, "align": "right"}))
     for row, (key, count) in enumerate(result.counts().items(), start=2):
         ws.write_string(row, 0, text(f"register.status.count_{key}"), styles.label)
         ws.write_number(row, 1, count, styles.number)

@@ -320,3 +320,33 @@ def test_history_cli(filled: Path) -> None:
 def test_the_feedback_file_name_is_safe_on_windows() -> None:
     assert feedback_file_name('A/B: "C"?', 3) == 'A_B_ _C__ - tilbakemelding versjon 3.xlsx'
     assert feedback_file_name("CON", 1).startswith("CON_ ")
+
+
+def test_a_nynorsk_list_reads_too(tmp_path: Path) -> None:
+    rows = [("Namn", "Rolle", "E-post"), (MEMBER, "Medlem", "post@fjordvik.no"), (HEALTH, "verksemd", "")]
+    agencies, _, _ = read_agencies(list_file(tmp_path / "liste.csv", rows))
+    assert [(a.name, a.role) for a in agencies] == [(MEMBER, "member"), (HEALTH, "agency")]
+
+
+def test_an_unreadable_file_from_a_listed_agency_counts_as_its_delivery(tmp_path: Path) -> None:
+    broken = tmp_path / "vann.xlsx"
+    broken.write_bytes(b"PK\x03\x04 avkuttet")
+    with Register.open(tmp_path / "r.sqlite") as reg:
+        import_agencies(reg, list_file(tmp_path / "liste.csv"), 2020)
+        collect(reg, [broken], sender="vann@fjordvik.no", year=2020)
+        result = status(reg, 2020)
+    (water,) = [a for a in result.agencies if a.agency == WATER]
+    assert (water.status, water.version, water.filename) == ("unreadable", 1, "vann.xlsx")
+    assert result.counts()["unreadable"] == 1 and result.unreadable == []
+
+
+def test_a_deadline_in_the_reporting_year_is_warned_about(tmp_path: Path) -> None:
+    result = invoke("deadline", "2020-06-30", "--year", "2020", "--db", str(tmp_path / "r.sqlite"))
+    assert result.exit_code == 0 and "fristen 30.06.2020 er ikke etter rapporteringsåret 2020" in result.stderr
+
+
+@pytest.mark.parametrize("command", [["agencies", "import"], ["agencies", "list"], ["deadline"], ["status"],
+                                     ["history"]])
+def test_every_command_explains_itself(command: list[str]) -> None:
+    result = invoke(*command, "--help")
+    assert result.exit_code == 0 and "--db" in result.stdout and len(result.stdout.splitlines()) > 5

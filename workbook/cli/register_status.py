@@ -74,7 +74,7 @@ def agencies_list(
                                              for r in rows]}))
         return
     if listed is None:
-        say(out, text("register.agencies.list_none"))
+        say(out, text("register.agencies.list_none_year", year=wanted) if wanted else text("register.agencies.list_none"))
         return
     shown = wanted or listed
     if listed != shown:

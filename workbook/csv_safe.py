@@ -25,13 +25,14 @@ def neutralise(value: Any) -> Any:
     return value
 
 
-def write_csv(path: Path | str, rows: Iterable[Iterable[Any]]) -> Path:
+def write_csv(path: Path | str, rows: Iterable[Iterable[Any]], *, delimiter: str = ",") -> Path:
     """Write ``rows`` (the first one the header) as UTF-8 CSV with a byte order mark (so Excel reads
-    æøå right), every cell quoted and neutralised; ``None`` is an empty cell."""
+    æøå right), every cell quoted and neutralised; ``None`` is an empty cell. ``delimiter=";"`` is
+    what Norwegian Excel opens into columns by a double click."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle, quoting=csv.QUOTE_ALL)
+        writer = csv.writer(handle, quoting=csv.QUOTE_ALL, delimiter=delimiter)
         for row in rows:
             writer.writerow(["" if cell is None else neutralise(cell) for cell in row])
     return path

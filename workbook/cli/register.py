@@ -11,6 +11,7 @@ import typer
 from workbook.cli.common import collect_workbooks, err, json_text, library_errors, out, say, whole_number, write_stdout
 from workbook.cli.localized import Command, Group
 from workbook.messages import text
+from workbook.register.times import local_time as shown_time
 
 if TYPE_CHECKING:
     from workbook.register import Register
@@ -30,13 +31,6 @@ def open_register(db: Path | None) -> Register:
 
     with library_errors():
         return Register.open(db)
-
-
-def shown_time(received: str) -> str:
-    """A stored UTC time as the central unit reads it: local time, Norwegian order."""
-    import datetime as dt
-
-    return dt.datetime.fromisoformat(received).astimezone().strftime(text("register.time_format"))
 
 
 def collect(

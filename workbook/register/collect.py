@@ -12,7 +12,6 @@ if there is one.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import json
 import shutil
 import sqlite3
@@ -28,6 +27,7 @@ from workbook.problems import Problem
 from workbook.register.core import Register
 from workbook.register.db import as_register_error
 from workbook.register.names import name_key
+from workbook.register.times import now
 from workbook.validate import FileResult, annotate_results, expand_paths, iter_validate, validate_file
 
 VALID, INVALID, UNREADABLE = "valid", "invalid", "unreadable"
@@ -54,10 +54,6 @@ class Receipt:
     problems: list[Problem] = dataclasses.field(default_factory=list)
     #: None: recorded; else why the file could not even be taken in (not a file, unreadable): its problems
     refused: FileResult | None = None
-
-
-def now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
 
 
 def collect(reg: Register, paths: Iterable[Path | str], *, sender: str | None = None, year: int | None = None,

@@ -16,6 +16,7 @@ from typing import Any
 
 from workbook.csv_safe import write_csv
 from workbook.messages import text
+from workbook.register.times import local_time
 from workbook.register.core import Register
 from workbook.register.db import RegisterError
 from workbook.register.names import feedback_file_name
@@ -133,11 +134,6 @@ def _line(name: str | None, role: str | None, email: str | None, listed: bool,
 
 
 # --- the overview as words -------------------------------------------------------------------------
-def local_time(received: str) -> str:
-    """A stored UTC time as the central unit reads it: local time, Norwegian order."""
-    return dt.datetime.fromisoformat(received).astimezone().strftime(text("register.time_format"))
-
-
 def status_word(line: AgencyStatus) -> str:
     return text(f"register.status.state_{line.status}")
 

@@ -6,7 +6,7 @@ import typer
 
 from workbook.cli.common import err, existing_file, library_errors, say, usage_error, whole_number
 from workbook.form import DEFAULT_FORM, ROLE_AGENCY, ROLE_MEMBER
-from workbook.messages import text
+from workbook.cli.common import text  # the catalogue, in the CLI's language
 
 DEFAULT_YEAR = 2020
 

@@ -8,7 +8,7 @@ import typer
 
 from workbook.cli.common import (collect_workbooks, err, json_text, library_errors, out, say, styled, whole_number,
                                  write_stdout)
-from workbook.messages import text
+from workbook.cli.common import text  # the catalogue, in the CLI's language
 
 if TYPE_CHECKING:  # the library is imported when a command runs, so `--help` stays quick
     from rich.console import Console

@@ -231,7 +231,7 @@ def choose_batch(results: list[FileResult], *, year: int | None = None,
     """
     found = Counter(i for r in results if r.valid and (i := _identity(r)) is not None)
     if not found:
-        raise ConsolidationError(text("consolidate.nothing_valid"))
+        raise ConsolidationError("consolidate.nothing_valid")
     kept = Counter({i: n for i, n in found.items()
                     if (year is None or i[2] == year) and (form_version is None or i[1] == form_version)})
     if not kept:
@@ -255,7 +255,7 @@ def combine(results: list[FileResult], member: FileResult | None = None, *, year
     when there are two, or when the batch is of several years or versions and none is chosen.
     """
     if member is not None and not member.valid:
-        raise ConsolidationError(text("consolidate.member_invalid", file=member.file, errors=len(member.errors)))
+        raise ConsolidationError("consolidate.member_invalid", file=member.file, errors=len(member.errors))
     identity = choose_batch(results + ([member] if member is not None else []), year=year,
                             form_version=form_version)
     form_id, version, year = identity
@@ -264,8 +264,8 @@ def combine(results: list[FileResult], member: FileResult | None = None, *, year
             Counter([_identity(member)])), chosen=_found(Counter([identity]))))
     form = load_form(form_id, version)
     if language is not None and language not in wording.languages(form):
-        raise ConsolidationError(text("cli.language_unknown", language=language,
-                                      languages=", ".join(wording.languages(form))))
+        raise ConsolidationError("cli.language_unknown", language=language,
+                                 languages=", ".join(wording.languages(form)))
     outcome = Consolidation(form=form, document={}, member=member)
     members = [member] if member is not None else []
     candidates: list[FileResult] = []
@@ -276,15 +276,15 @@ def combine(results: list[FileResult], member: FileResult | None = None, *, year
             outcome.mismatch_keys.append("other_year" if own[:2] == identity[:2] else "other_version")
         elif role_of(result) == ROLE_MEMBER and result.readable:
             if not result.valid:
-                raise ConsolidationError(text("consolidate.member_invalid", file=result.file,
-                                              errors=len(result.errors)))
+                raise ConsolidationError("consolidate.member_invalid", file=result.file,
+                                         errors=len(result.errors))
             members.append(result)
         elif not result.valid:
             outcome.invalid.append(result)
         else:
             candidates.append(result)
     if len(members) > 1:
-        raise ConsolidationError(text("consolidate.two_members", files=", ".join(m.file for m in members)))
+        raise ConsolidationError("consolidate.two_members", files=", ".join(m.file for m in members))
     member = outcome.member = members[0] if members else None
     outcome.language = language or (member.language if member is not None else DEFAULT_LANGUAGE)
     outcome.mismatched = [(r, _mismatch_reason(r, k, outcome.language))

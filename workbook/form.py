@@ -50,17 +50,13 @@ METADATA_KEYS = _metadata_keys(RULES_DIR / "metadata.yaml")
 ROLE_MEMBER, ROLE_AGENCY = "member", "agency"
 
 #: Every table carries this optional column in consolidated workbooks: the agency a row came from.
+#: Its label and help are the form's (``form.yaml`` ``agency_column``; nynorsk in ``nn.yaml``).
 AGENCY_COLUMN_KEY = "agency"
 AGENCY_COLUMN_RULES: dict[str, Any] = {
     "type": "string",
     "nullable": True,
     "maxlength": 200,
-    "meta": {
-        "kind": "text",
-        "label": "Virksomhet",
-        "help": "Virksomheten raden kommer fra (fylles ut ved sammenstilling).",
-        "consolidated_only": True,
-    },
+    "meta": {"kind": "text", "consolidated_only": True},
 }
 
 
@@ -255,13 +251,16 @@ def _field(key: str, rules: dict[str, Any]) -> Field:
     )
 
 
-def _with_agency_column(schema: dict[str, Any]) -> dict[str, Any]:
+def _with_agency_column(schema: dict[str, Any], wording: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` with the agency column first in every table, worded as ``form.yaml`` says."""
     schema = copy.deepcopy(schema)
+    column = copy.deepcopy(AGENCY_COLUMN_RULES)
+    column["meta"] |= {"label": wording["label"], "help": wording["help"]}
     for rules in schema.values():
         kind = KIND.get(rules.get("meta", {}).get("kind"))
         if kind is not None and kind.layout == "table":
             columns = rules["schema"]["schema"]
-            rules["schema"]["schema"] = {AGENCY_COLUMN_KEY: copy.deepcopy(AGENCY_COLUMN_RULES), **columns}
+            rules["schema"]["schema"] = {AGENCY_COLUMN_KEY: copy.deepcopy(column), **columns}
     return schema
 
 
@@ -275,7 +274,7 @@ def load_form(form_id: str = "ehn-offentlig", form_version: str = "2020.1") -> F
     if not (folder / "form.yaml").is_file():
         raise UnknownFormError(form_id, form_version)
     spec = _read_yaml(folder / "form.yaml")
-    schema = _with_agency_column(_read_yaml(folder / "schema.yaml"))
+    schema = _with_agency_column(_read_yaml(folder / "schema.yaml"), spec["agency_column"])
     fields = {key: _field(key, rules) for key, rules in schema.items()}
     sections = tuple(
         Section(

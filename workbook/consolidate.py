@@ -251,8 +251,9 @@ def combine(results: list[FileResult], member: FileResult | None = None, *, year
 
     ``member`` is the member's own workbook when named; otherwise a workbook of the batch with the
     role ``member`` is. ``language``: of every word written (default: the member's workbook's, else
-    bokmål); a language the form has no wording in is refused. Raises :class:`ConsolidationError` when the member's workbook has errors,
-    when there are two, or when the batch is of several years or versions and none is chosen.
+    bokmål). Raises :class:`ConsolidationError` when the member's workbook has errors, when there
+    are two, when the batch is of several years or versions and none is chosen, or when the form
+    has no wording in ``language``.
     """
     if member is not None and not member.valid:
         raise ConsolidationError("consolidate.member_invalid", file=member.file, errors=len(member.errors))
@@ -460,7 +461,8 @@ def _coverage_sheet(outcome: Consolidation, book: Workbook, styles: Styles) -> C
         "columns": [{"header": h, "header_format": head} for _, h in columns],
     })
     for i, row in enumerate(rows, start=header + 1):
-        included = text("workbook.answer_yes", lang) if row["status"] in ("member", "included") else text("workbook.answer_no", lang)
+        answer = "workbook.answer_yes" if row["status"] in ("member", "included") else "workbook.answer_no"
+        included = text(answer, lang)
         values = (row["agency"], included if row["status"] else "", row["reason"], row["file"], row["status"])
         for col, value in enumerate(values):
             ws.write_string(i, col, value, wrap)

@@ -93,7 +93,13 @@ def where(sheet: str | None, cell: str | None, label: str | None, language: str 
         place = text("problem.where_sheet", language, sheet=sheet)
     else:
         place = text("problem.where_file", language)
-    return place + (f" ({label})" if label else "")
+    return text("place.with_label", language, place=place, label=label) if label else place
+
+
+def part_label(label: str, part: str, language: str = DEFAULT_LANGUAGE) -> str:
+    """The label of a question's part (a table column, an option) as a problem names it:
+    «Avtaler: Antall leverandører»; the one home of that shape (reader, validator, annotator)."""
+    return text("place.part", language, label=label, part=part)
 
 
 # --- params: plain values in, words out ------------------------------------------------------------

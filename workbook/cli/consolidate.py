@@ -62,10 +62,12 @@ def print_outcome(outcome: Consolidation, console: Console) -> None:
 
     if outcome.member is not None:
         console.print(text("consolidate.member_title"), style="bold green")
-        console.print(f"  {agency_name(outcome.member)}  ({outcome.member.file})", markup=False, highlight=False)
+        console.print("  " + text("consolidate.agency_line", agency=agency_name(outcome.member),
+                                  file=outcome.member.file), markup=False, highlight=False)
     console.print(text("consolidate.included_title", count=len(outcome.agencies)), style="bold green")
     for result in outcome.agencies:
-        console.print(f"  {agency_name(result)}  ({result.file})", markup=False, highlight=False)
+        console.print("  " + text("consolidate.agency_line", agency=agency_name(result), file=result.file),
+                      markup=False, highlight=False)
     if outcome.invalid:
         console.print(text("consolidate.invalid_title", count=len(outcome.invalid)), style="bold red")
         for result in outcome.invalid:

@@ -186,3 +186,17 @@ def test_an_unknown_cli_language_is_bokmal_with_one_warning(tmp_path: Path) -> N
                             languages="nb, nn")
     assert shown.stderr.splitlines() == [warning]
     assert _words(messages.text("help.app", "nb"))[:60] in _words(shown.stdout)
+
+
+def test_validate_json_words_each_message_in_its_workbooks_language(tmp_path: Path) -> None:
+    import json
+
+    for lang in ("nb", "nn"):
+        path = generate(tmp_path / f"{lang}.xlsx", prefill=load_document(SAMPLES / "member.json"), language=lang)
+        edit(path, {cell_of(path, "employees"): "mange"})
+    result = CliRunner().invoke(app, ["validate", "--json", str(tmp_path / "nb.xlsx"), str(tmp_path / "nn.xlsx")])
+    files = {Path(f["file"]).stem: f for f in json.loads(result.stdout)["files"]}
+    for lang, entry in files.items():
+        (problem,) = validate_file(tmp_path / f"{lang}.xlsx").problems
+        assert [p["message"] for p in entry["problems"]] == [render(problem, lang)]
+    assert files["nb"]["problems"][0]["message"] != files["nn"]["problems"][0]["message"]

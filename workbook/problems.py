@@ -56,8 +56,9 @@ class Problem:
         """The message in bokmål (see :func:`render` for another language)."""
         return render(self)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"code": self.code, "severity": self.severity, "message": self.message, "file": self.file,
+    def to_dict(self, language: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
+        """The problem as JSON, its message in ``language``."""
+        return {"code": self.code, "severity": self.severity, "message": render(self, language), "file": self.file,
                 "sheet": self.sheet, "cell": self.cell, "key": self.key, "row": self.row, "column": self.column,
                 "value": self.value, "params": dict(self.params)}
 

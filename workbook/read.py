@@ -319,7 +319,7 @@ class _Reader:
         elif language is not None:  # said, and read as bokmål
             sheet, cell, _ = self.sub.place(("language",))
             self.problem("not-allowed", sheet=sheet, cell=cell, key="language", label=self.label("language"),
-                         value=found["language"], choices=", ".join(wording.languages(form)))
+                         value=found["language"], choices=wording.languages(form))
         for key, value, stamped in conflicts:  # which of the two is right cannot be known: said, not guessed
             sheet, cell, _ = self.sub.place((key,))
             self.problem("metadata-conflict", sheet=sheet, cell=cell, key=key, name=self.label(key),

@@ -98,7 +98,7 @@ class FileResult:
     def to_dict(self) -> dict[str, Any]:
         return {"file": self.file, "valid": self.valid, "readable": self.readable, "metadata": self.metadata,
                 "errors": len(self.errors), "warnings": len(self.warnings),
-                "problems": [p.to_dict() for p in self.problems]}
+                "problems": [p.to_dict(self.language) for p in self.problems]}
 
 
 # --- one submission ----------------------------------------------------------------------------

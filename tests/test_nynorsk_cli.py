@@ -200,3 +200,21 @@ def test_validate_json_words_each_message_in_its_workbooks_language(tmp_path: Pa
         (problem,) = validate_file(tmp_path / f"{lang}.xlsx").problems
         assert [p["message"] for p in entry["problems"]] == [render(problem, lang)]
     assert files["nb"]["problems"][0]["message"] != files["nn"]["problems"][0]["message"]
+
+
+def test_a_refused_consolidation_is_worded_in_the_cli_language(tmp_path: Path) -> None:
+    from collections import Counter
+
+    from workbook.consolidate import ConsolidationError
+
+    for year in (2020, 2021):
+        generate(tmp_path / "inn" / f"etat-{year}.xlsx", year=year, prefill={
+            **load_document(SAMPLES / "agency-kulturetaten.json"), "reporting_year": year})
+    shown = _run(["consolidate", "inn", "-o", "samla.xlsx", "--jobs", "1"], "nn", tmp_path)
+    assert shown.returncode == 2
+    found = Counter({("ehn-offentlig", "2020.1", 2020): 1, ("ehn-offentlig", "2020.1", 2021): 1})
+    error = ConsolidationError("consolidate.several_years", found=found)
+    assert _words(shown.stderr) == _words(messages.text("cli.error", "nn", message=error.worded("nn")))
+    assert messages.text("consolidate.found_line", "nn", year=2021, form_id="ehn-offentlig", version="2020.1",
+                         count=1) in error.worded("nn")
+    assert error.worded("nn") != str(error)  # bokmål when not asked for

@@ -51,7 +51,15 @@ TEXT_WIDTHS = (28, 26, 40, 100, 20)
 
 class ConsolidationError(WorkbookError):
     """Raised when a consolidation cannot start: the member's workbook is unusable, two member
-    workbooks are in the batch, or the batch mixes reporting years or form versions unchosen."""
+    workbooks are in the batch, or the batch mixes reporting years or form versions unchosen.
+
+    A param that is a batch's identities (a ``Counter``) is worded when the error is shown, in
+    the language it is shown in."""
+
+    def worded(self, language: str = DEFAULT_LANGUAGE) -> str:
+        params = {name: _found(value, language) if isinstance(value, Counter) else value
+                  for name, value in self.params.items()}
+        return text(self.key, language, **params)
 
 
 Identity = tuple[str, str, int]  # form_id, form_version, reporting_year
@@ -210,8 +218,8 @@ def _identity(result: FileResult) -> Identity | None:
     return (str(meta["form_id"]), str(meta.get("form_version")), int(meta["reporting_year"]))
 
 
-def _found(identities: Counter[Identity]) -> str:
-    return "; ".join(text("consolidate.found_line", year=y, form_id=f, version=v, count=n)
+def _found(identities: Counter[Identity], language: str = DEFAULT_LANGUAGE) -> str:
+    return "; ".join(text("consolidate.found_line", language, year=y, form_id=f, version=v, count=n)
                      for (f, v, y), n in sorted(identities.items(), key=lambda item: (item[0][2], item[0][1])))
 
 
@@ -235,12 +243,13 @@ def choose_batch(results: list[FileResult], *, year: int | None = None,
     kept = Counter({i: n for i, n in found.items()
                     if (year is None or i[2] == year) and (form_version is None or i[1] == form_version)})
     if not kept:
-        raise ConsolidationError(text("consolidate.none_chosen", year=year or "–",
-                                      version=form_version or "–", found=_found(found)))
+        raise ConsolidationError("consolidate.none_chosen", year=year or "–", version=form_version or "–",
+                                 found=found)
     if len(kept) > 1:
         years = {y for _, _, y in kept}
-        key = "consolidate.several_years" if len(years) > 1 else "consolidate.several_versions"
-        raise ConsolidationError(text(key, found=_found(kept)))
+        if len(years) > 1:
+            raise ConsolidationError("consolidate.several_years", found=kept)
+        raise ConsolidationError("consolidate.several_versions", found=kept)
     (identity,) = kept
     return identity
 
@@ -261,8 +270,8 @@ def combine(results: list[FileResult], member: FileResult | None = None, *, year
                             form_version=form_version)
     form_id, version, year = identity
     if member is not None and _identity(member) != identity:
-        raise ConsolidationError(text("consolidate.member_other", file=member.file, found=_found(
-            Counter([_identity(member)])), chosen=_found(Counter([identity]))))
+        raise ConsolidationError("consolidate.member_other", file=member.file, found=Counter([_identity(member)]),
+                                 chosen=Counter([identity]))
     form = load_form(form_id, version)
     if language is not None and language not in wording.languages(form):
         raise ConsolidationError("cli.language_unknown", language=language,

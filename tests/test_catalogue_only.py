@@ -131,6 +131,7 @@ def test_every_text_the_consolidation_writes_itself_comes_from_the_catalogue(tmp
     outcome = consolidate([tmp_path / "in"], jobs=1)
     _pseudo(monkeypatch)
     write_consolidated(outcome, tmp_path / "samlet.xlsx")
+    _every_line_printed_is_marked(outcome)
     form = outcome.form
     book = openpyxl.load_workbook(tmp_path / "samlet.xlsx")
     extra = [ws for ws in book.worksheets if ws.title.startswith(MARK) and ws.title != book.worksheets[0].title]
@@ -146,6 +147,23 @@ def test_every_text_the_consolidation_writes_itself_comes_from_the_catalogue(tmp
                     and "/" not in value and value not in {r.metadata.get("agency") for r in outcome.agencies}
                 assert not ours or value.startswith(MARK) or value in outcome.document["data"].values(), \
                     (ws.title, cell.coordinate, value)
+
+
+def _every_line_printed_is_marked(outcome: Any) -> None:
+    """What ``consolidate`` prints about a batch: every line but the figures table's rows (the
+    form's labels and numbers) is the catalogue's."""
+    from workbook.cli.common import SafeConsole
+    from workbook.cli.consolidate import print_outcome
+    from workbook.cli.validate import print_problems
+
+    console = SafeConsole(record=True, width=200)
+    print_outcome(outcome, console)
+    print_problems([p for r in outcome.invalid for p in r.problems], console)
+    lines = [line for line in console.export_text().splitlines() if re.search(r"[^\W\d_]", line)]
+    said = [line for line in lines if not line.lstrip().startswith(("│", "┃"))]
+    assert outcome.invalid and len(said) >= 8
+    for line in said:
+        assert MARK in line, line
 
 
 def _leaves(value: Any) -> list[Any]:

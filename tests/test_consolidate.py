@@ -338,6 +338,6 @@ def test_the_consolidated_tables_read_back_by_column_key_in_any_catalogue(outcom
     # read while the catalogue says other words (as in another language): the keys still find every column
     import workbook.consolidate as consolidate_module
 
-    monkeypatch.setattr(consolidate_module, "text", lambda key, **kw: f"[{key}]")
+    monkeypatch.setattr(consolidate_module, "text", lambda key, *_, **kw: f"[{key}]")
     assert appendix_from_tables(FORM, sub.extra_records) == outcome.appendix()
     assert coverage_from_tables(FORM, sub.extra_records) == expected_coverage

@@ -60,6 +60,15 @@ def test_fields_carry_what_workbook_and_report_need(form_id: str, version: str) 
         assert len(section.sheet) <= 31 and not set(section.sheet) & set("[]:*?/\\"), section.sheet
 
 
+@pytest.mark.parametrize(("form_id", "version"), FORMS)
+def test_the_metadata_keys_come_from_the_rules_and_are_each_forms_metadata(form_id: str, version: str) -> None:
+    import yaml
+
+    assert list(METADATA_KEYS) == yaml.safe_load((RULES_DIR / "metadata.yaml").read_text(encoding="utf-8"))["keys"]
+    form = load_form(form_id, version)
+    assert {k for k, r in form.schema.items() if r["meta"]["section"] == "metadata"} == set(METADATA_KEYS)
+
+
 def test_the_2020_form_has_every_key_of_the_form_spec_in_order() -> None:
     form = load_form("ehn-offentlig", "2020.1")
     assert {f.key for f in form.questions()} == FORM_SPEC_KEYS
@@ -90,3 +99,20 @@ def test_unknown_form_version_is_refused() -> None:
                              ("ehn-offentlig", "2020.1/../2020.1"), ("/etc", "x"), ("ehn-offentlig", "")):
         with pytest.raises(UnknownFormError):
             load_form(form_id, version)
+
+
+def test_fields_and_columns_share_one_limits_read_from_the_schema() -> None:
+    """A limit is declared once (``Limits``) and a field and a column carry it alike from the rules."""
+    from dataclasses import fields as dataclass_fields
+
+    from workbook.form import Column, Field, Limits
+
+    names = {f.name for f in dataclass_fields(Limits)}
+    assert {"minimum", "maximum", "maxlength", "pattern", "allowed"} <= names
+    for kind in (Field, Column):
+        assert issubclass(kind, Limits) and not names & set(kind.__annotations__), kind
+    form = load_form()
+    employees, requirements = form.field("employees"), form.field("requirements")
+    assert employees.minimum == form.schema["employees"]["min"]
+    count = requirements.column("supplier_count")
+    assert count.minimum == form.schema["requirements"]["schema"]["schema"]["supplier_count"]["min"]

@@ -56,6 +56,7 @@ def test_the_wheel_carries_every_package_the_rules_and_the_template(wheel: Path)
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "workbook/rules/ehn-offentlig/2020.1/form.yaml" in names
     assert "workbook/rules/ehn-offentlig/2020.1/schema.yaml" in names
+    assert "workbook/rules/metadata.yaml" in names  # the metadata keys of every form, outside any form's folder
     assert "workbook/templates/report.docx" in names
     assert "workbook/templates/report-nn.docx" in names  # every language's template
     assert "workbook/locale/nb/cli.yaml" in names

@@ -55,7 +55,7 @@ from workbook import wording
 from workbook.messages import DEFAULT_LANGUAGE, languages, text
 from workbook.normalize import as_read
 from workbook.ooxml_text import escape, unescape
-from workbook.problems import ERROR, WARNING, Problem, render
+from workbook.problems import ERROR, WARNING, Problem, part_label, render
 from workbook.style import FEEDBACK_MARGIN, FONT, HEADER_FILL, HEADER_TEXT, LINK, QUIET_TEXT, TITLE_SIZE, \
     row_height as _height
 
@@ -259,7 +259,7 @@ def _is_ours(comment: Comment | None) -> bool:
     """One of our comments: by its author, or (LibreOffice drops authors) by how it starts."""
     if comment is None:
         return False
-    starts = tuple(text(f"annotate.severity_{severity}", lang) + ": " for severity in COLOURS for lang in languages())
+    starts = tuple(_comment_line(severity, "", lang) for severity in COLOURS for lang in languages())
     authors = {text("annotate.comment_author", lang) for lang in languages()}
     return comment.author in authors or comment.text.startswith(starts)
 
@@ -294,12 +294,17 @@ def _mark_cells(book: Workbook, problems: list[Problem], language: str = DEFAULT
             continue
         severity = ERROR if any(p.is_error for p in items) else WARNING
         by_rule.setdefault((sheet, severity), []).append(ref)
-        body = "\n\n".join(f"{text('annotate.severity_' + p.severity, language)}: {render(p, language)}"
-                             for p in items)
+        body = "\n\n".join(_comment_line(p.severity, render(p, language), language) for p in items)
         cell.comment = Comment(escape(body), text("annotate.comment_author", language), height=comment_height(body),
                                width=COMMENT_WIDTH)
     for (sheet, severity), refs in by_rule.items():
         book[sheet].conditional_formatting.add(" ".join(refs), _mark_rule(severity))
+
+
+def _comment_line(severity: str, message: str, language: str) -> str:
+    """One problem in a cell's comment: «Feil: …» (with no message: how our comments start)."""
+    return text("annotate.comment_line", language, severity=text(f"annotate.severity_{severity}", language),
+                message=message)
 
 
 def comment_height(body: str) -> int:
@@ -335,7 +340,7 @@ def _label(form: Form | None, problem: Problem, language: str = DEFAULT_LANGUAGE
     label = wording.label(form, field.key, language=language)
     if problem.column:
         try:
-            return f"{label}: {wording.label(form, field.key, problem.column, language)}"
+            return part_label(label, wording.label(form, field.key, problem.column, language), language)
         except KeyError:
             pass
     return label

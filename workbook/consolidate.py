@@ -31,7 +31,8 @@ from workbook.document import canonical
 from workbook.errors import WorkbookError
 from workbook.form import AGENCY_COLUMN_KEY, ROLE_AGENCY, ROLE_MEMBER, Form, load_form
 from workbook.generate import generate
-from workbook.messages import text
+from workbook import wording
+from workbook.messages import DEFAULT_LANGUAGE, text
 from workbook.style import LIST_MARGINS, TABLE_STYLE, Styles, lines as _lines, print_setup, \
     row_height as _row_height  # noqa: F401 (_lines: as the tests know it)
 from workbook.validate import FileResult, expand_paths, validate_paths
@@ -50,7 +51,15 @@ TEXT_WIDTHS = (28, 26, 40, 100, 20)
 
 class ConsolidationError(WorkbookError):
     """Raised when a consolidation cannot start: the member's workbook is unusable, two member
-    workbooks are in the batch, or the batch mixes reporting years or form versions unchosen."""
+    workbooks are in the batch, or the batch mixes reporting years or form versions unchosen.
+
+    A param that is a batch's identities (a ``Counter``) is worded when the error is shown, in
+    the language it is shown in."""
+
+    def worded(self, language: str = DEFAULT_LANGUAGE) -> str:
+        params = {name: _found(value, language) if isinstance(value, Counter) else value
+                  for name, value in self.params.items()}
+        return text(self.key, language, **params)
 
 
 Identity = tuple[str, str, int]  # form_id, form_version, reporting_year
@@ -87,6 +96,8 @@ class Consolidation:
     written: Path | None = None
     #: per agency: (name, key, text) for every free-text answer it gave
     texts: list[tuple[str, str, str]] = field(default_factory=list)
+    #: the language of every word the consolidation writes (the member's workbook's, unless chosen)
+    language: str = DEFAULT_LANGUAGE
 
     def appendix(self) -> list[dict[str, Any]]:
         """Each agency's figures and answers, for the report's appendix."""
@@ -94,11 +105,12 @@ class Consolidation:
 
     def statuses(self) -> list[dict[str, str]]:
         """Every workbook of the batch: agency, file, status key and reason, the member first."""
-        rows = [_status(self.member, "member")] if self.member is not None else []
-        rows += [_status(r, "included") for r in self.agencies]
-        rows += [_status(r, "invalid", errors=len(r.errors)) for r in self.invalid]
-        rows += [_status(s.result, "superseded", newer=Path(s.newer.file).name) for s in self.superseded]
-        rows += [_status(r, key, year=r.metadata.get("reporting_year"),
+        lang = self.language
+        rows = [_status(lang, self.member, "member")] if self.member is not None else []
+        rows += [_status(lang, r, "included") for r in self.agencies]
+        rows += [_status(lang, r, "invalid", errors=len(r.errors)) for r in self.invalid]
+        rows += [_status(lang, s.result, "superseded", newer=Path(s.newer.file).name) for s in self.superseded]
+        rows += [_status(lang, r, key, year=r.metadata.get("reporting_year"),
                          version=f"{r.metadata.get('form_id')} {r.metadata.get('form_version')}")
                  for (r, _), key in zip(self.mismatched, self.mismatch_keys)]
         return rows
@@ -110,8 +122,8 @@ class Consolidation:
                   "count": self.counts.get(key, 0)} for key in self.sums})
 
 
-def _status(result: FileResult, key: str, **details: Any) -> dict[str, str]:
-    reason = text(f"consolidate.status_{key}", **details)
+def _status(language: str, result: FileResult, key: str, **details: Any) -> dict[str, str]:
+    reason = text(f"consolidate.status_{key}", language, **details)
     return {"agency": agency_name(result), "file": str(result.file), "status": key, "reason": reason}
 
 
@@ -178,9 +190,10 @@ def role_of(result: FileResult) -> str:
 
 def consolidate(paths: Iterable[Path | str], *, member: Path | str | None = None, jobs: int | None = None,
                 year: int | None = None, form_version: str | None = None,
-                output: Path | str | None = None) -> Consolidation:
+                output: Path | str | None = None, language: str | None = None) -> Consolidation:
     """Read and validate every workbook (the member's too) and combine them (see :func:`combine`);
-    with ``output``, write the consolidated workbook there (:func:`write_consolidated`)."""
+    with ``output``, write the consolidated workbook there (:func:`write_consolidated`), its every
+    word in ``language`` (default: the member's workbook's language, else bokmål)."""
     files = expand_paths(paths)
     member_path = Path(member).resolve() if member is not None else None
     seen: set[Path] = set()
@@ -191,7 +204,8 @@ def consolidate(paths: Iterable[Path | str], *, member: Path | str | None = None
             unique.append(path)
     results = validate_paths(unique, jobs=jobs, keep_documents=True)
     chosen = results[0] if member_path is not None else None
-    outcome = combine(results[1:] if chosen is not None else results, chosen, year=year, form_version=form_version)
+    outcome = combine(results[1:] if chosen is not None else results, chosen, year=year, form_version=form_version,
+                      language=language)
     if output is not None:
         outcome.written = write_consolidated(outcome, output)
     return outcome
@@ -204,9 +218,17 @@ def _identity(result: FileResult) -> Identity | None:
     return (str(meta["form_id"]), str(meta.get("form_version")), int(meta["reporting_year"]))
 
 
-def _found(identities: Counter[Identity]) -> str:
-    return "; ".join(text("consolidate.found_line", year=y, form_id=f, version=v, count=n)
+def _found(identities: Counter[Identity], language: str = DEFAULT_LANGUAGE) -> str:
+    return "; ".join(text("consolidate.found_line", language, year=y, form_id=f, version=v, count=n)
                      for (f, v, y), n in sorted(identities.items(), key=lambda item: (item[0][2], item[0][1])))
+
+
+def _mismatch_reason(result: FileResult, key: str, language: str) -> str:
+    """Why a workbook of another year or form version was left out (``key``: other_year, other_version)."""
+    own = _identity(result) or ("", "", "")
+    if key == "other_year":
+        return text("consolidate.other_year", language, year=own[2])
+    return text("consolidate.other_version", language, version=f"{own[0]} {own[1]}")
 
 
 def choose_batch(results: list[FileResult], *, year: int | None = None,
@@ -217,60 +239,66 @@ def choose_batch(results: list[FileResult], *, year: int | None = None,
     """
     found = Counter(i for r in results if r.valid and (i := _identity(r)) is not None)
     if not found:
-        raise ConsolidationError(text("consolidate.nothing_valid"))
+        raise ConsolidationError("consolidate.nothing_valid")
     kept = Counter({i: n for i, n in found.items()
                     if (year is None or i[2] == year) and (form_version is None or i[1] == form_version)})
     if not kept:
-        raise ConsolidationError(text("consolidate.none_chosen", year=year or "–",
-                                      version=form_version or "–", found=_found(found)))
+        raise ConsolidationError("consolidate.none_chosen", year=year or "–", version=form_version or "–",
+                                 found=found)
     if len(kept) > 1:
         years = {y for _, _, y in kept}
-        key = "consolidate.several_years" if len(years) > 1 else "consolidate.several_versions"
-        raise ConsolidationError(text(key, found=_found(kept)))
+        if len(years) > 1:
+            raise ConsolidationError("consolidate.several_years", found=kept)
+        raise ConsolidationError("consolidate.several_versions", found=kept)
     (identity,) = kept
     return identity
 
 
 def combine(results: list[FileResult], member: FileResult | None = None, *, year: int | None = None,
-            form_version: str | None = None) -> Consolidation:
+            form_version: str | None = None, language: str | None = None) -> Consolidation:
     """Combine validated workbooks (read with their documents) into one consolidated form.
 
     ``member`` is the member's own workbook when named; otherwise a workbook of the batch with the
-    role ``member`` is. Raises :class:`ConsolidationError` when the member's workbook has errors,
-    when there are two, or when the batch is of several years or versions and none is chosen.
+    role ``member`` is. ``language``: of every word written (default: the member's workbook's, else
+    bokmål). Raises :class:`ConsolidationError` when the member's workbook has errors, when there
+    are two, when the batch is of several years or versions and none is chosen, or when the form
+    has no wording in ``language``.
     """
     if member is not None and not member.valid:
-        raise ConsolidationError(text("consolidate.member_invalid", file=member.file, errors=len(member.errors)))
+        raise ConsolidationError("consolidate.member_invalid", file=member.file, errors=len(member.errors))
     identity = choose_batch(results + ([member] if member is not None else []), year=year,
                             form_version=form_version)
     form_id, version, year = identity
     if member is not None and _identity(member) != identity:
-        raise ConsolidationError(text("consolidate.member_other", file=member.file, found=_found(
-            Counter([_identity(member)])), chosen=_found(Counter([identity]))))
+        raise ConsolidationError("consolidate.member_other", file=member.file, found=Counter([_identity(member)]),
+                                 chosen=Counter([identity]))
     form = load_form(form_id, version)
+    if language is not None and language not in wording.languages(form):
+        raise ConsolidationError("cli.language_unknown", language=language,
+                                 languages=", ".join(wording.languages(form)))
     outcome = Consolidation(form=form, document={}, member=member)
     members = [member] if member is not None else []
     candidates: list[FileResult] = []
     for result in results:
         own = _identity(result)
         if own is not None and own != identity:
-            key = "other_year" if own[:2] == identity[:2] else "other_version"
-            reason = (text("consolidate.other_year", year=own[2]) if key == "other_year"
-                      else text("consolidate.other_version", version=f"{own[0]} {own[1]}"))
-            outcome.mismatched.append((result, reason))
-            outcome.mismatch_keys.append(key)
+            outcome.mismatched.append((result, ""))  # its reason is worded once the language is known
+            outcome.mismatch_keys.append("other_year" if own[:2] == identity[:2] else "other_version")
         elif role_of(result) == ROLE_MEMBER and result.readable:
             if not result.valid:
-                raise ConsolidationError(text("consolidate.member_invalid", file=result.file,
-                                              errors=len(result.errors)))
+                raise ConsolidationError("consolidate.member_invalid", file=result.file,
+                                         errors=len(result.errors))
             members.append(result)
         elif not result.valid:
             outcome.invalid.append(result)
         else:
             candidates.append(result)
     if len(members) > 1:
-        raise ConsolidationError(text("consolidate.two_members", files=", ".join(m.file for m in members)))
+        raise ConsolidationError("consolidate.two_members", files=", ".join(m.file for m in members))
     member = outcome.member = members[0] if members else None
+    outcome.language = language or (member.language if member is not None else DEFAULT_LANGUAGE)
+    outcome.mismatched = [(r, _mismatch_reason(r, k, outcome.language))
+                          for (r, _), k in zip(outcome.mismatched, outcome.mismatch_keys)]
     newest: dict[str, FileResult] = {}
     for result in candidates:
         name = agency_name(result).casefold().strip()
@@ -319,16 +347,16 @@ TEXT_COLUMNS = ("agency", "section", "question", "answer", "key")
 COVERAGE_COLUMNS = ("agency", "included", "reason", "file", "status")
 
 
-def _headed(keys: Iterable[str]) -> list[tuple[str, str]]:
-    return [(key, text(f"consolidate.col_{key}")) for key in keys]
+def _headed(keys: Iterable[str], language: str = DEFAULT_LANGUAGE) -> list[tuple[str, str]]:
+    return [(key, text(f"consolidate.col_{key}", language)) for key in keys]
 
 
 def _figures_sheet(outcome: Consolidation, book: Workbook, styles: Styles) -> Columns:
-    form = outcome.form
+    form, lang = outcome.form, outcome.language
     keys = list(outcome.sums)
-    ws = book.add_worksheet(text("consolidate.figures_sheet"))
-    _title(ws, text("consolidate.figures_title"), styles)
-    ws.write_string(1, 0, text("consolidate.figures_intro"), styles.intro)
+    ws = book.add_worksheet(text("consolidate.figures_sheet", lang))
+    _title(ws, text("consolidate.figures_title", lang), styles)
+    ws.write_string(1, 0, text("consolidate.figures_intro", lang), styles.intro)
     ws.set_column(0, 0, 40)
     ws.set_column(1, len(keys), 20)
     _key_column(ws, len(keys) + 1)
@@ -336,9 +364,9 @@ def _figures_sheet(outcome: Consolidation, book: Workbook, styles: Styles) -> Co
     rows = outcome.figures or [("", {})]
     last = header + len(rows)
     number, wrap = styles.number, styles.wrap
-    labels = [form.field(k).label for k in keys]
+    labels = [wording.label(form, k, language=lang) for k in keys]
     head_height = _row_height(*[(label, 20) for label in labels])
-    columns = _headed(["agency"]) + list(zip(keys, labels))
+    columns = _headed(["agency"], lang) + list(zip(keys, labels))
     ws.add_table(header, 0, last, len(keys), {
         "name": FIGURES_TABLE, "style": TABLE_STYLE, "columns": [{"header": h} for _, h in columns],
     })
@@ -362,7 +390,7 @@ def _totals_table(outcome: Consolidation, styles: Styles, ws: Worksheet, header:
                   labels: list[str], head_height: float) -> list[tuple[str, str]]:
     """Below the agencies: their sum, how many gave a figure, the member's own, the difference and
     what the consolidated form (and so the report) uses; one row each, keyed in the last column."""
-    bold, differs = styles.total, styles.differs
+    bold, differs, lang = styles.total, styles.differs, outcome.language
     used = outcome.document["data"]
     values: dict[str, dict[str, Any]] = {
         "sum": outcome.sums, "count": outcome.counts, "member": outcome.member_figures,
@@ -370,13 +398,13 @@ def _totals_table(outcome: Consolidation, styles: Styles, ws: Worksheet, header:
                        if isinstance(outcome.member_figures.get(k), int) and isinstance(outcome.sums.get(k), int)},
         "used": {k: used.get(k) for k in keys},
     }
-    columns = _headed(["total"]) + list(zip(keys, labels)) + _headed(["key"])
+    columns = _headed(["total"], lang) + list(zip(keys, labels)) + _headed(["key"], lang)
     ws.add_table(header, 0, header + len(TOTAL_ROWS), len(keys) + 1, {
         "name": TOTALS_TABLE, "style": TABLE_STYLE, "columns": [{"header": h} for _, h in columns],
     })
     ws.set_row(header, head_height, styles.head)
     for i, row_key in enumerate(TOTAL_ROWS, start=header + 1):
-        ws.write_string(i, 0, text(f"consolidate.total_{row_key}"), bold)
+        ws.write_string(i, 0, text(f"consolidate.total_{row_key}", lang), bold)
         for j, key in enumerate(keys, start=1):
             value = values[row_key].get(key)
             if isinstance(value, int):
@@ -384,7 +412,7 @@ def _totals_table(outcome: Consolidation, styles: Styles, ws: Worksheet, header:
             else:
                 ws.write_blank(i, j, None, bold)
         ws.write_string(i, len(keys) + 1, row_key)
-    ws.write_string(header + len(TOTAL_ROWS) + 1, 0, text("consolidate.difference_note"), styles.note)
+    ws.write_string(header + len(TOTAL_ROWS) + 1, 0, text("consolidate.difference_note", lang), styles.note)
     return columns
 
 
@@ -394,24 +422,24 @@ def _print_setup(ws: Worksheet, header: int) -> None:
 
 
 def _texts_sheet(outcome: Consolidation, book: Workbook, styles: Styles) -> Columns:
-    form = outcome.form
-    ws = book.add_worksheet(text("consolidate.texts_sheet"))
-    _title(ws, text("consolidate.texts_title"), styles)
-    ws.write_string(1, 0, text("consolidate.texts_intro"), styles.intro)
+    form, lang = outcome.form, outcome.language
+    ws = book.add_worksheet(text("consolidate.texts_sheet", lang))
+    _title(ws, text("consolidate.texts_title", lang), styles)
+    ws.write_string(1, 0, text("consolidate.texts_intro", lang), styles.intro)
     for col, width in enumerate(TEXT_WIDTHS):
         ws.set_column(col, col, width)
     _key_column(ws, len(TEXT_WIDTHS) - 1)
     header = 3
     rows = outcome.texts or [("", "", "")]
     wrap, head = styles.wrap, styles.head
-    columns = _headed(TEXT_COLUMNS)
+    columns = _headed(TEXT_COLUMNS, lang)
     ws.add_table(header, 0, header + len(rows), len(TEXT_WIDTHS) - 1, {
         "name": TEXTS_TABLE, "style": TABLE_STYLE,
         "columns": [{"header": h, "header_format": head} for _, h in columns],
     })
     for i, (name, key, answer) in enumerate(rows, start=header + 1):
-        section = form.section_of(key).title if key else ""
-        label = form.field(key).label if key else ""
+        section = wording.section_title(form, form.section_of(key).key, lang) if key else ""
+        label = wording.label(form, key, language=lang) if key else ""
         values = (name, section, label, answer, key)
         for col, value in enumerate(values):
             ws.write_string(i, col, value, wrap)
@@ -424,10 +452,11 @@ def _texts_sheet(outcome: Consolidation, book: Workbook, styles: Styles) -> Colu
 
 def _coverage_sheet(outcome: Consolidation, book: Workbook, styles: Styles) -> Columns:
     """Which workbooks the consolidation covers, and which it left out and why."""
-    ws = book.add_worksheet(text("consolidate.coverage_sheet"))
-    _title(ws, text("consolidate.coverage_title"), styles)
+    lang = outcome.language
+    ws = book.add_worksheet(text("consolidate.coverage_sheet", lang))
+    _title(ws, text("consolidate.coverage_title", lang), styles)
     intro = "consolidate.coverage_intro" if outcome.member is not None else "consolidate.coverage_intro_no_member"
-    ws.write_string(1, 0, text(intro, count=len(outcome.agencies)), styles.intro)
+    ws.write_string(1, 0, text(intro, lang, count=len(outcome.agencies)), styles.intro)
     widths = (40, 16, 60, 45)
     for col, width in enumerate(widths):
         ws.set_column(col, col, width)
@@ -435,13 +464,14 @@ def _coverage_sheet(outcome: Consolidation, book: Workbook, styles: Styles) -> C
     header = 3
     rows = outcome.statuses() or [{"agency": "", "file": "", "status": "", "reason": ""}]
     wrap, head = styles.wrap, styles.head
-    columns = _headed(COVERAGE_COLUMNS)
+    columns = _headed(COVERAGE_COLUMNS, lang)
     ws.add_table(header, 0, header + len(rows), len(widths), {
         "name": COVERAGE_TABLE, "style": TABLE_STYLE,
         "columns": [{"header": h, "header_format": head} for _, h in columns],
     })
     for i, row in enumerate(rows, start=header + 1):
-        included = text("workbook.answer_yes") if row["status"] in ("member", "included") else text("workbook.answer_no")
+        answer = "workbook.answer_yes" if row["status"] in ("member", "included") else "workbook.answer_no"
+        included = text(answer, lang)
         values = (row["agency"], included if row["status"] else "", row["reason"], row["file"], row["status"])
         for col, value in enumerate(values):
             ws.write_string(i, col, value, wrap)
@@ -459,7 +489,7 @@ def write_consolidated(outcome: Consolidation, output: Path | str) -> Path:
                 | _texts_sheet(outcome, book, styles))
 
     return generate(Path(output), prefill=outcome.document, form=outcome.form, consolidated=True,
-                    extra_sheets=extras)
+                    extra_sheets=extras, language=outcome.language)
 
 
 # --- reading it back -----------------------------------------------------------------------------

@@ -58,7 +58,8 @@ class TemplateShapeError(WorkbookError, ValueError):
 
 
 #: How the error message names a missing element.
-_ELEMENT_NAMES = {"p": "avsnittet", "tr": "tabellraden"}
+#: The elements whose missing is worded in the catalogue (``report.template_part_<tag>``).
+_ELEMENT_NAMES = ("p", "tr")
 
 
 def _enclosing(xml: str, at: int, tag: str) -> tuple[int, int]:
@@ -67,7 +68,8 @@ def _enclosing(xml: str, at: int, tag: str) -> tuple[int, int]:
     start = max(xml.rfind(f"<w:{tag}>", 0, at), xml.rfind(f"<w:{tag} ", 0, at))
     end = xml.find(f"</w:{tag}>", at)
     if start < 0 or end < 0:
-        raise TemplateShapeError(text("report.template_shape", part=_ELEMENT_NAMES.get(tag, tag)))
+        part = text(f"report.template_part_{tag}") if tag in _ELEMENT_NAMES else tag
+        raise TemplateShapeError(text("report.template_shape", part=part))
     return start, end + len(f"</w:{tag}>")
 
 
@@ -249,7 +251,7 @@ class Repeated:
         answer = _span(xml, [t for tokens in self.answer.values() for t in tokens])
         figure_at = xml.find(self.figure["label"][0])
         if answer is None or figure_at < 0:
-            raise TemplateShapeError(text("report.template_shape", part="vedleggets tall og svar"))
+            raise TemplateShapeError(text("report.template_shape", part=text("report.template_part_appendix")))
         row = _enclosing(xml, figure_at, "tr")
         agency = _AgencyPrototype(
             heading=_Fragment(xml[heading[0]:heading[1]], self.heading, listing),

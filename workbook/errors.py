@@ -21,9 +21,13 @@ class WorkbookError(Exception):
         self.params = params
 
     def __str__(self) -> str:
+        return self.worded()
+
+    def worded(self, language: str = "nb") -> str:
+        """The message in ``language`` (a text worded before it was raised stays as it is)."""
         from workbook.messages import catalogue, text
 
-        return text(self.key, **self.params) if self.key in catalogue() else self.key
+        return text(self.key, language, **self.params) if self.key in catalogue(language) else self.key
 
 
 class UnknownFormError(WorkbookError):

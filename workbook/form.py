@@ -28,40 +28,45 @@ from workbook.resources import data_folder
 RULES_DIR = Path(os.environ.get("WORKBOOK_RULES") or data_folder("rules"))
 
 _FOLDER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+
+def _read_yaml(path: Path) -> Any:
+    with path.open(encoding="utf-8") as handle:
+        return yaml.load(handle, Loader=SafeLoader)
+
+
+def _metadata_keys(path: Path) -> tuple[str, ...]:
+    keys = (_read_yaml(path) or {}).get("keys")
+    if not (isinstance(keys, list) and keys and all(isinstance(k, str) for k in keys)):
+        raise ValueError(f"{path}: 'keys' must be a list of metadata keys")  # a broken installation
+    return tuple(keys)
+
+
 #: The metadata every workbook carries (on the metadata sheet, in this order, and in its document
-#: properties), each a field of the schema (``section: metadata``). The one list of them: the reader
-#: needs it before it knows which form's rules apply, so it belongs to no one form's folder. Adding a
-#: metadata key is a key here and its field in ``schema.yaml``.
-METADATA_KEYS = ("form_id", "form_version", "reporting_year", "agency", "role", "language")
+#: properties), each a field of the schema (``section: metadata``): ``rules/metadata.yaml``, the
+#: one list of them, independent of any one form (the reader needs it before it knows the form).
+METADATA_KEYS = _metadata_keys(RULES_DIR / "metadata.yaml")
 #: The values of the ``role`` metadata: the member's own workbook, or an agency's (the default).
 ROLE_MEMBER, ROLE_AGENCY = "member", "agency"
 
 #: Every table carries this optional column in consolidated workbooks: the agency a row came from.
+#: Its label and help are the form's (``form.yaml`` ``agency_column``; nynorsk in ``nn.yaml``).
 AGENCY_COLUMN_KEY = "agency"
 AGENCY_COLUMN_RULES: dict[str, Any] = {
     "type": "string",
     "nullable": True,
     "maxlength": 200,
-    "meta": {
-        "kind": "text",
-        "label": "Virksomhet",
-        "help": "Virksomheten raden kommer fra (fylles ut ved sammenstilling).",
-        "consolidated_only": True,
-    },
+    "meta": {"kind": "text", "consolidated_only": True},
 }
 
 
-@dataclass(frozen=True)
-class Column:
-    """One column of a repeating table."""
+@dataclass(frozen=True, kw_only=True)
+class Limits:
+    """What a field or a table column carries from its rules besides its wording (the one home of
+    these, shared by :class:`Field` and :class:`Column`; read from the schema by :func:`_limits`)."""
 
-    key: str
-    kind: str
-    label: str
-    help: str
-    required: bool
+    #: the values a choice may take (``allowed``), in the rules' order
     allowed: tuple[str, ...] = ()
-    consolidated_only: bool = False
     #: the schema's limits: ``min``/``max`` (numbers), ``minlength``/``maxlength``, ``regex``
     minimum: int | None = None
     maximum: int | None = None
@@ -75,7 +80,19 @@ class Column:
 
 
 @dataclass(frozen=True)
-class Field:
+class Column(Limits):
+    """One column of a repeating table."""
+
+    key: str
+    kind: str
+    label: str
+    help: str
+    required: bool
+    consolidated_only: bool = False
+
+
+@dataclass(frozen=True)
+class Field(Limits):
     """One question of the form (or one metadata item)."""
 
     key: str
@@ -85,19 +102,8 @@ class Field:
     help: str
     required: bool
     consolidate: str
-    allowed: tuple[str, ...] = ()
     columns: tuple[Column, ...] = ()
     rows: int = 0
-    #: the schema's limits: ``min``/``max`` (numbers), ``minlength``/``maxlength``, ``regex``
-    minimum: int | None = None
-    maximum: int | None = None
-    minlength: int | None = None
-    maxlength: int | None = None
-    pattern: str | None = None
-    #: the problem code a value not matching ``pattern`` gets (``meta.pattern_code``; default ``invalid-format``)
-    pattern_code: str = "invalid-format"
-    #: the answer cell's format (``meta.format``, else the kind's): a name of ``style.Styles.input_for``
-    cell_format: str = "plain"
     #: next year's workbook is prefilled with this answer (``meta.carry``): see :mod:`workbook.carry`
     carry: bool = False
     #: a table filled next year from another table of this year (``meta.carry_from``): its key, and
@@ -254,19 +260,17 @@ def _field(key: str, rules: dict[str, Any]) -> Field:
     )
 
 
-def _with_agency_column(schema: dict[str, Any]) -> dict[str, Any]:
+def _with_agency_column(schema: dict[str, Any], wording: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` with the agency column first in every table, worded as ``form.yaml`` says."""
     schema = copy.deepcopy(schema)
+    column = copy.deepcopy(AGENCY_COLUMN_RULES)
+    column["meta"] |= {"label": wording["label"], "help": wording["help"]}
     for rules in schema.values():
         kind = KIND.get(rules.get("meta", {}).get("kind"))
         if kind is not None and kind.layout == "table":
             columns = rules["schema"]["schema"]
-            rules["schema"]["schema"] = {AGENCY_COLUMN_KEY: copy.deepcopy(AGENCY_COLUMN_RULES), **columns}
+            rules["schema"]["schema"] = {AGENCY_COLUMN_KEY: copy.deepcopy(column), **columns}
     return schema
-
-
-def _read_yaml(path: Path) -> Any:
-    with path.open(encoding="utf-8") as handle:
-        return yaml.load(handle, Loader=SafeLoader)
 
 
 @functools.lru_cache(maxsize=None)
@@ -279,7 +283,7 @@ def load_form(form_id: str = "ehn-offentlig", form_version: str = "2020.1") -> F
     if not (folder / "form.yaml").is_file():
         raise UnknownFormError(form_id, form_version)
     spec = _read_yaml(folder / "form.yaml")
-    schema = _with_agency_column(_read_yaml(folder / "schema.yaml"))
+    schema = _with_agency_column(_read_yaml(folder / "schema.yaml"), spec["agency_column"])
     fields = {key: _field(key, rules) for key, rules in schema.items()}
     sections = tuple(
         Section(

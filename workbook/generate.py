@@ -28,7 +28,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from workbook.cellref import absolute, quote_sheet
-from workbook.layout import (ANSWER_COL, BANNER, BANNER_ROW, FIRST_QUESTION_ROW, HELP_COL, INTRO_ROW, LABEL_COL,
+from workbook.layout import (ANSWER_COL, BANNER, BANNER_ROW, CHOICES_INTRO, FIRST_QUESTION_ROW, HELP_COL, INTRO_ROW, LABEL_COL,
                              META_KEY_COL, META_LISTS_COL, META_ROWS, META_SHEET, META_VALUE_COL, TABLE_GAP,
                              TABLE_LEAD_ROWS, TITLE_ROW, WIDTH_ANSWER, WIDTH_EXTRA, WIDTH_GUIDE, WIDTH_HELP, WIDTH_LABEL,
                              YESNO_LIST, columns_name, list_name, marked)
@@ -341,7 +341,7 @@ class _Writer:
                             s.label)
             self._write_value(ws, first + i, ANSWER_COL, True if option in chosen else None, s.input, f.key)
         last = first + len(f.allowed) - 1
-        ws.write_string(first, HELP_COL, self.t("workbook.choices_intro"), s.help)
+        ws.write_string(first, HELP_COL, self.t(CHOICES_INTRO), s.help)
         self._validation(ws, first, ANSWER_COL, last, "choices", help_, f.required)
         _check(self.book.define_name(f.key, absolute(ws.name, first, ANSWER_COL, last)), f"the name {f.key}")
         return last + 1

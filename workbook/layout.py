@@ -21,6 +21,9 @@ BANNER_ROW = 2  # the headers Spørsmål / Svar / Hjelp
 FIRST_QUESTION_ROW = 3
 LABEL_COL, ANSWER_COL, HELP_COL = 0, 1, 2
 BANNER = ("header_question", "header_answer", "header_help")  # workbook.* catalogue keys, by column
+#: The catalogue's text written in the help column above a list of options (the reader knows it as
+#: the form's own text, never a typed value).
+CHOICES_INTRO = "workbook.choices_intro"
 #: A table: a blank row, its label row and its help row, then its header row.
 TABLE_GAP = 1
 TABLE_LEAD_ROWS = 2  # the label and help rows right above a table's header

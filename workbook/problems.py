@@ -56,8 +56,9 @@ class Problem:
         """The message in bokmål (see :func:`render` for another language)."""
         return render(self)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"code": self.code, "severity": self.severity, "message": self.message, "file": self.file,
+    def to_dict(self, language: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
+        """The problem as JSON, its message in ``language``."""
+        return {"code": self.code, "severity": self.severity, "message": render(self, language), "file": self.file,
                 "sheet": self.sheet, "cell": self.cell, "key": self.key, "row": self.row, "column": self.column,
                 "value": self.value, "params": dict(self.params)}
 
@@ -100,7 +101,13 @@ def where(sheet: str | None, cell: str | None, label: str | None, language: str 
         place = text("problem.where_sheet", language, sheet=sheet)
     else:
         place = text("problem.where_file", language)
-    return place + (f" ({label})" if label else "")
+    return text("place.with_label", language, place=place, label=label) if label else place
+
+
+def part_label(label: str, part: str, language: str = DEFAULT_LANGUAGE) -> str:
+    """The label of a question's part (a table column, an option) as a problem names it:
+    «Avtaler: Antall leverandører»; the one home of that shape (reader, validator, annotator)."""
+    return text("place.part", language, label=label, part=part)
 
 
 # --- params: plain values in, words out ------------------------------------------------------------

@@ -26,10 +26,10 @@ from workbook.errors import UnknownFormError
 from workbook.form import AGENCY_COLUMN_KEY, Field, Form, available_forms, load_form
 from workbook import wording
 from workbook.messages import DEFAULT_LANGUAGE
-from workbook.layout import ANSWER_COL, FIRST_QUESTION_ROW, HELP_COL, LABEL_COL, IDENTITY, META_ROWS, TABLE_LEAD_ROWS, columns_name, marked
+from workbook.layout import ANSWER_COL, CHOICES_INTRO, FIRST_QUESTION_ROW, HELP_COL, LABEL_COL, IDENTITY, META_ROWS, TABLE_LEAD_ROWS, columns_name, marked
 from workbook.messages import text
 from workbook.normalize import NOTICES, is_chosen, is_empty, normalise, to_int, to_text
-from workbook.problems import ERROR, WARNING, Problem, make
+from workbook.problems import ERROR, WARNING, Problem, make, part_label
 
 #: How far below a table typed values are reported as "below the table".
 BELOW_TABLE_ROWS = 20
@@ -319,7 +319,7 @@ class _Reader:
         elif language is not None:  # said, and read as bokmål
             sheet, cell, _ = self.sub.place(("language",))
             self.problem("not-allowed", sheet=sheet, cell=cell, key="language", label=self.label("language"),
-                         value=found["language"], choices=", ".join(wording.languages(form)))
+                         value=found["language"], choices=wording.languages(form))
         for key, value, stamped in conflicts:  # which of the two is right cannot be known: said, not guessed
             sheet, cell, _ = self.sub.place((key,))
             self.problem("metadata-conflict", sheet=sheet, cell=cell, key=key, name=self.label(key),
@@ -435,7 +435,8 @@ class _Reader:
             option = field_.allowed[i]
             self.owned.add_row(area.sheet, row, area.first_col)
             value = self.read_cell(area.sheet, row, area.first_col, "option", (), (field_.key, i),
-                                   f"{self.label(field_.key)}: {self._option_text(field_, option)}")
+                                   part_label(self.label(field_.key), self._option_text(field_, option),
+                                              self.sub.language))
             if value is True:
                 chosen.append(i)
         self.sub.places[(field_.key,)] = (area.sheet, _cell(area.first_row, area.first_col), None)
@@ -678,7 +679,7 @@ def _counts_believable(head: bytes, container: Container, part: str) -> bool:
 @functools.lru_cache(maxsize=None)
 def _form_texts(form: Form, language: str = DEFAULT_LANGUAGE) -> frozenset[str]:
     """The labels and help texts the generator writes beside the input cells, in ``language``."""
-    texts = {text("workbook.choices_intro", language)}
+    texts = {text(CHOICES_INTRO, language)}
     for field_ in form.questions():
         for column in (None, *(c.key for c in field_.columns)):
             label = wording.label(form, field_.key, column, language)

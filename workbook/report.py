@@ -69,12 +69,13 @@ from workbook.docx_columns import fit_form_tables
 from workbook.docx_repeat import DOCUMENT_PART, Block, Repeated, TemplateShapeError, write_package
 from workbook.form import AGENCY_COLUMN_KEY, DEFAULT_FORM, Column, Field, Form, ReportRoles, Section, load_form
 from workbook.kinds import KIND
-from workbook.messages import DEFAULT_LANGUAGE, text
+from workbook.messages import DEFAULT_LANGUAGE, languages, text
 from workbook.resources import data_folder
 
-#: The languages the report is written in, each with its tag: the template's text, the document
-#: properties and, through them, the PDF's /Lang. Bokmål is the default.
-LANGUAGES = {"nb": "nb-NO", "nn": "nn-NO"}
+#: The languages the report is written in (every language of the catalogue), each with its tag
+#: (``report.language_tag``): the template's text, the document properties and, through them, the
+#: PDF's /Lang. Bokmål is the default.
+LANGUAGES = {language: text("report.language_tag", language) for language in languages()}
 
 
 def template_name(language: str = DEFAULT_LANGUAGE) -> str:

@@ -22,7 +22,7 @@ from workbook.cellref import cell_position
 from workbook.form import Form, load_form
 from workbook.ooxml_text import utf16_len
 from workbook.messages import DEFAULT_LANGUAGE
-from workbook.problems import ERROR, Problem, make
+from workbook.problems import ERROR, Problem, make, part_label
 from workbook.read import Submission, read_workbook
 from workbook.workers import CRASHED, DEFAULT_TIMEOUT, run_isolated
 
@@ -98,7 +98,7 @@ class FileResult:
     def to_dict(self) -> dict[str, Any]:
         return {"file": self.file, "valid": self.valid, "readable": self.readable, "metadata": self.metadata,
                 "errors": len(self.errors), "warnings": len(self.warnings),
-                "problems": [p.to_dict() for p in self.problems]}
+                "problems": [p.to_dict(self.language) for p in self.problems]}
 
 
 # --- one submission ----------------------------------------------------------------------------
@@ -165,7 +165,7 @@ def _cerberus_problems(sub: Submission, form: Form, doc: dict[str, Any]) -> list
         if field_ is not None and len(path) == 3:
             column = str(path[2])
             try:
-                label = f"{label}: {wording.label(form, key, column, sub.language)}"
+                label = part_label(label, wording.label(form, key, column, sub.language), sub.language)
             except KeyError:
                 pass
         if code == "too-few":

@@ -2,7 +2,8 @@
 
 Only this package knows typer and rich. Exit codes: 0 all good, 1 a file is invalid or a step
 failed on the data, 2 a usage error or a run that could not start. Every word it prints, typer's
-own included, comes from the catalogue (``workbook/locale/nb/cli.yaml``; see ``localized.py``).
+own included, comes from the catalogue (``workbook/locale/<lang>/cli.yaml``; see ``localized.py``),
+in the language ``WORKBOOK_LANG`` chooses (``common.cli_language``).
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ from typing import Annotated
 import typer
 
 from workbook.cli import consolidate, export, generate, register, report, validate
-from workbook.cli.common import out, say, setup_streams
+from workbook.cli.common import out, say, setup_streams, warn_unknown_language
 from workbook.cli.localized import Command, Group
-from workbook.messages import text
+from workbook.cli.common import text  # the catalogue, in the CLI's language
 
 app = typer.Typer(
     name="workbook",
@@ -55,4 +56,5 @@ app.add_typer(register.app, name="register", help=text("register.help"))
 
 def main() -> None:
     setup_streams()
+    warn_unknown_language()
     app()

@@ -12,6 +12,7 @@ import errno
 import glob
 import json
 import math
+import os
 import re
 import sys
 from collections.abc import Iterable, Iterator
@@ -23,8 +24,33 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
+from workbook import messages
 from workbook.errors import WorkbookError
-from workbook.messages import text
+
+#: The environment variable that chooses the language of the CLI's own words (nb, nn; default nb).
+#: An environment variable, not an option, because the help texts are read when the CLI is imported.
+LANGUAGE_VARIABLE = "WORKBOOK_LANG"
+
+
+def cli_language() -> str:
+    """The language of everything the CLI says itself (``WORKBOOK_LANG``; unknown or unset:
+    bokmål). Problems are worded in each workbook's own language, not in this one."""
+    wanted = os.environ.get(LANGUAGE_VARIABLE, "").strip()
+    return wanted if wanted in messages.languages() else messages.DEFAULT_LANGUAGE
+
+
+def text(key: str, /, **values: Any) -> str:
+    """The catalogue's text for ``key`` in the CLI's language (:func:`cli_language`): the one
+    way the CLI's modules word anything."""
+    return messages.text(key, cli_language(), **values)
+
+
+def warn_unknown_language() -> None:
+    """One line on stderr when ``WORKBOOK_LANG`` names no language the catalogue has."""
+    wanted = os.environ.get(LANGUAGE_VARIABLE, "").strip()
+    if wanted and wanted not in messages.languages():
+        say(err, text("cli.env_language_unknown", variable=LANGUAGE_VARIABLE, value=wanted,
+                      languages=", ".join(messages.languages())))
 
 
 class SafeConsole(Console):
@@ -200,7 +226,7 @@ def library_errors() -> Iterator[None]:
     try:
         yield
     except WorkbookError as error:
-        say(err, text("cli.error", message=str(error)))
+        say(err, text("cli.error", message=error.worded(cli_language())))
         raise typer.Exit(2) from None
     except OSError as error:  # a folder that is not there, a file open in Excel or Word, a full disk
         if error.filename is None and error.errno is None:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 
 from workbook.cli.common import collect_workbooks, err, existing_file, library_errors, out, whole_number
-from workbook.messages import text
+from workbook.cli.common import text  # the catalogue, in the CLI's language
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -24,6 +24,7 @@ def consolidate(
     year: Annotated[Optional[str], typer.Option(help=text("consolidate.help_year"), metavar=text("help.year"))] = None,
     form_version: Annotated[Optional[str], typer.Option(help=text("consolidate.help_form_version"),
                                                         metavar=text("help.version_metavar"))] = None,
+    lang: Annotated[Optional[str], typer.Option("--lang", help=text("help.consolidate.lang"), metavar="nb|nn")] = None,
 ) -> None:
     """Combine the agencies' workbooks into one form workbook for the member.
 
@@ -39,7 +40,8 @@ def consolidate(
     files, member_file = collect_workbooks(paths), existing_file(member, "--member")
     with library_errors():
         outcome = combine(files, member=member_file, jobs=whole_number(jobs, "--jobs", minimum=1),
-                          year=whole_number(year, "--year", minimum=1), form_version=form_version, output=output)
+                          year=whole_number(year, "--year", minimum=1), form_version=form_version, output=output,
+                          language=lang)
     path = outcome.written
     print_outcome(outcome, out)
     if outcome.invalid:
@@ -53,19 +55,24 @@ def print_outcome(outcome: Consolidation, console: Console) -> None:
     from rich.table import Table
     from rich.text import Text
 
+    from workbook import wording
+    from workbook.cli.common import cli_language
     from workbook.consolidate import agency_name
     from workbook.problems import group_digits
 
     if outcome.member is not None:
         console.print(text("consolidate.member_title"), style="bold green")
-        console.print(f"  {agency_name(outcome.member)}  ({outcome.member.file})", markup=False, highlight=False)
+        console.print("  " + text("consolidate.agency_line", agency=agency_name(outcome.member),
+                                  file=outcome.member.file), markup=False, highlight=False)
     console.print(text("consolidate.included_title", count=len(outcome.agencies)), style="bold green")
     for result in outcome.agencies:
-        console.print(f"  {agency_name(result)}  ({result.file})", markup=False, highlight=False)
+        console.print("  " + text("consolidate.agency_line", agency=agency_name(result), file=result.file),
+                      markup=False, highlight=False)
     if outcome.invalid:
         console.print(text("consolidate.invalid_title", count=len(outcome.invalid)), style="bold red")
         for result in outcome.invalid:
-            console.print(f"  {result.file}: {len(result.errors)} feil", markup=False, highlight=False)
+            console.print("  " + text("consolidate.invalid_line", file=result.file, errors=len(result.errors)),
+                          markup=False, highlight=False)
     if outcome.superseded:
         console.print(text("consolidate.superseded_title", count=len(outcome.superseded)), style="bold yellow")
         for item in outcome.superseded:
@@ -84,7 +91,7 @@ def print_outcome(outcome: Consolidation, console: Console) -> None:
         own = outcome.member_figures.get(key)
         difference = own - total if isinstance(own, int) and isinstance(total, int) else None
         marked = Text(group_digits(difference), style="red") if difference else ("0" if difference == 0 else "")
-        table.add_row(outcome.form.field(key).label, _number(total), _number(own), marked,
+        table.add_row(wording.label(outcome.form, key, language=cli_language()), _number(total), _number(own), marked,
                       _number(outcome.document["data"].get(key)))
     console.print(table)
 

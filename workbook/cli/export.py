@@ -6,7 +6,7 @@ import typer
 
 from workbook.cli.common import ascii_json, err, existing_file, library_errors, say, write_stdout
 from workbook.cli.validate import print_problems
-from workbook.messages import text
+from workbook.cli.common import text  # the catalogue, in the CLI's language
 
 STDOUT = "-"
 

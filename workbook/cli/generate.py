@@ -8,7 +8,8 @@ import typer
 
 from workbook.cli.common import err, existing_file, library_errors, out, say, usage_error, whole_number
 from workbook.form import DEFAULT_FORM, ROLE_AGENCY, ROLE_MEMBER
-from workbook.messages import DEFAULT_LANGUAGE, text
+from workbook.cli.common import text  # the catalogue, in the CLI's language
+from workbook.messages import DEFAULT_LANGUAGE
 
 if TYPE_CHECKING:
     from workbook.form import Form

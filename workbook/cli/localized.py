@@ -20,7 +20,7 @@ from typer.core import TyperCommand, TyperGroup
 from typer.exceptions import Abort
 
 from workbook.cli.common import err, say
-from workbook.messages import text
+from workbook.cli.common import text  # the catalogue, in the CLI's language
 
 for _setting, _key in (("ARGUMENTS_PANEL_TITLE", "arguments_title"), ("OPTIONS_PANEL_TITLE", "options_title"),
                        ("COMMANDS_PANEL_TITLE", "commands_title"), ("ERRORS_PANEL_TITLE", "error_title"),

@@ -10,7 +10,7 @@ import typer
 
 from workbook.cli.common import collect_workbooks, err, json_text, library_errors, out, say, whole_number, write_stdout
 from workbook.cli.localized import Command, Group
-from workbook.messages import text
+from workbook.cli.common import text  # the catalogue, in the CLI language
 from workbook.register.times import local_time as shown_time
 
 if TYPE_CHECKING:

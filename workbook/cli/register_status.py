@@ -12,7 +12,7 @@ from workbook.cli.common import err, existing_file, json_text, library_errors, o
     write_stdout
 from workbook.cli.localized import Command, Group
 from workbook.cli.register import DbOption, app, open_register, shown_time
-from workbook.messages import text
+from workbook.cli.common import text  # the catalogue, in the CLI language
 
 YearOption = Annotated[str, typer.Option("--year", help=text("register.help_year"), metavar=text("help.year"),
                                          show_default=False)]

@@ -5,7 +5,7 @@ from typing import Annotated, Optional
 import typer
 
 from workbook.cli.common import err, existing_file, library_errors, say, usage_error
-from workbook.messages import text
+from workbook.cli.common import text  # the catalogue, in the CLI's language
 
 
 def report(

@@ -8,7 +8,7 @@ import typer
 
 from workbook.cli.common import (collect_workbooks, err, json_text, library_errors, out, say, styled, whole_number,
                                  write_stdout)
-from workbook.messages import text
+from workbook.cli.common import text  # the catalogue, in the CLI's language
 
 if TYPE_CHECKING:  # the library is imported when a command runs, so `--help` stays quick
     from rich.console import Console
@@ -103,6 +103,7 @@ def print_problems(problems: list[Problem], console: Console, languages: dict[st
     worded in the language of its file's workbook (``languages``: file -> language; bokmål else)."""
     if not problems:
         return
+    from workbook.messages import DEFAULT_LANGUAGE
     from workbook.problems import render
 
     groups: dict[tuple[str, str], list[Problem]] = defaultdict(list)
@@ -116,7 +117,8 @@ def print_problems(problems: list[Problem], console: Console, languages: dict[st
         style = "red" if severity == "error" else "yellow"
         say(console, text("cli.kind_line", title=title, code=code, severity=shown, count=len(items)), style)
         for problem in items[:PLACES_SHOWN]:
-            say(console, f"  {problem.file}: {render(problem, (languages or {}).get(problem.file, 'nb'))}")
+            message = render(problem, (languages or {}).get(problem.file, DEFAULT_LANGUAGE))
+            say(console, "  " + text("cli.problem_line", file=problem.file, message=message))
         if len(items) > PLACES_SHOWN:
             say(console, "  " + text("cli.more_places", count=len(items) - PLACES_SHOWN))
 

@@ -35,6 +35,8 @@ NORWEGIAN = re.compile(
 ALLOWED = {
     # what a person may type for yes and no (the same in both standards); a yes/no cell read as text
     ("normalize.py", "ja"), ("normalize.py", "nei"), ("normalize.py", "Ja"), ("normalize.py", "Nei"),
+    # the folding table of file names made from agencies' names (letters, not a text)
+    *{("filenames.py", letter) for letter in "æÆøØ"},
     # the characters whose widths measure a text (not a text itself)
     ("docx_columns.py", docx_columns._MEASURED),
     # the custom styles are built under these names, then renamed from the catalogue (STYLE_NAMES)

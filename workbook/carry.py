@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import copy
 import functools
-import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +19,7 @@ from typing import Any
 
 from workbook.crossrules import CHECKS
 from workbook.errors import DataFormatError
+from workbook.filenames import ascii_stem
 from workbook.form import ROLE_AGENCY, Field, Form
 from workbook.generate import check_value, generate
 from workbook.messages import DEFAULT_LANGUAGE, text
@@ -181,26 +180,14 @@ def generate_many(entries: Iterable[Entry], year: int, out_dir: Path | str, *, f
     return written
 
 
-# --- file names --------------------------------------------------------------------------------
-# Written by hand (a few lines) rather than through a slug library: the folding is Norwegian
-# (æ -> ae, ø -> o, which Unicode decomposition leaves alone) and Windows' reserved names and
-# case-insensitive collisions need handling anyway.
-_FOLD = str.maketrans({"æ": "ae", "Æ": "Ae", "ø": "o", "Ø": "O", "œ": "oe", "Œ": "Oe", "ß": "ss",
-                       "đ": "d", "Đ": "D", "ł": "l", "Ł": "L", "þ": "th", "Þ": "Th"})
-#: Names Windows keeps for devices, whatever the extension (``con.xlsx`` cannot be made).
-_RESERVED = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))})
-_STEM_LIMIT = 80  # well inside Windows' 260-character paths
+# --- file names ----------------------------------------------------------------------------------
 SUFFIX = ".xlsx"
 
 
 def file_stem(agency: str) -> str:
-    """The agency's name as a file name stem that every system takes: ASCII letters and digits in
-    lower case, words joined by ``-`` (``Bymiljøetaten`` -> ``bymiljoetaten``), never a reserved
-    name, never empty (``virksomhet``, from the catalogue)."""
-    ascii_ = unicodedata.normalize("NFKD", agency.translate(_FOLD)).encode("ascii", "ignore").decode("ascii")
-    stem = re.sub(r"[^a-z0-9]+", "-", ascii_.lower()).strip("-")[:_STEM_LIMIT].rstrip("-")
-    stem = stem or text("carry.file_fallback")
-    return f"{stem}-{text('carry.file_fallback')}" if stem in _RESERVED else stem
+    """The agency's name as an ASCII file name stem (:func:`workbook.filenames.ascii_stem`), never
+    empty and never a reserved name (``virksomhet``, from the catalogue)."""
+    return ascii_stem(agency, text("carry.file_fallback"))
 
 
 def file_names(agencies: Iterable[str]) -> list[str]:

@@ -410,8 +410,8 @@ def _coverage(coverage: dict[str, Any] | None, language: str) -> dict[str, Any]:
         return {"show": False, "covers": "", "included": [], "has_left_out": False, "left_out_intro": "",
                 "left_out": []}
     sources = coverage.get("sources") or {}  # from the register: which submission each agency's came from
-    included = [format_value(text("consolidate.report_source", language, agency=name, **sources[name])
-                             if name in sources else name) for name in coverage.get("included") or ()]
+    included = [format_value(_source_line(name, sources[name], language) if name in sources else name)
+                for name in coverage.get("included") or ()]
     covers = (text("consolidate.report_covers_no_member", language, count=len(included))
               if not coverage.get("member")
               else text("consolidate.report_covers", language, count=len(included)) if included
@@ -425,6 +425,13 @@ def _coverage(coverage: dict[str, Any] | None, language: str) -> dict[str, Any]:
                                           reason=reason[:1].lower() + reason[1:])))
     return {"show": True, "covers": covers, "included": included, "has_left_out": bool(left_out),
             "left_out_intro": text("consolidate.report_left_out", language), "left_out": left_out}
+
+
+def _source_line(agency: str, source: dict[str, Any], language: str) -> str:
+    """An agency and the register's submission its figures came from (the hash shortened: the
+    consolidated workbook has it whole)."""
+    return text("consolidate.report_source", language, agency=agency, version=source.get("version", ""),
+                received=source.get("received", ""), sha256=str(source.get("sha256", ""))[:16])
 
 
 def _with_sum_notes(data: dict[str, Any], coverage: dict[str, Any] | None, language: str) -> dict[str, Any]:

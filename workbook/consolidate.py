@@ -512,7 +512,8 @@ def coverage_from_tables(form: Form, tables: dict[str, list[dict[str, Any]]]) ->
     """What the report says about a consolidation, from the workbook's own tables (None: not a
     consolidated workbook): ``member`` (its name, or None), ``included`` (agency names),
     ``left_out`` ([{agency, file, reason}])
-    and ``figures`` ({key: {member, sum, count, source}}, source ``member`` or ``sum``)."""
+    and ``figures`` ({key: {member, sum, count, source}}, source ``member`` or ``sum``);
+    ``sources`` ({agency: {version, received, sha256}}: the register's submission each came from)."""
     if COVERAGE_TABLE not in tables:
         return None
     columns = _headed(("agency", "file", "status", "reason", *SOURCE_COLUMNS))

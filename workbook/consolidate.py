@@ -45,6 +45,8 @@ COVERAGE_TABLE = "consolidation_agencies"
 TOTAL_ROWS = ("sum", "count", "member", "difference", "used")
 #: Status of each workbook in the coverage table, by its key (its last, hidden column).
 STATUSES = ("member", "included", "invalid", "superseded", "other_year", "other_version")
+#: ... and of an agency on the register's list with no valid submission (workbook.register.consolidation)
+MISSING_STATUSES = ("not_delivered", "no_valid")
 #: Column widths (characters) of «Fritekst per virksomhet»: agency, section, question, answer, key.
 TEXT_WIDTHS = (28, 26, 40, 100, 20)
 
@@ -135,6 +137,8 @@ def _coverage(statuses: list[dict[str, str]], figures: dict[str, dict[str, Any]]
                      for s in statuses if s["status"] not in ("member", "included")],
         "figures": {key: {**values, "source": "member" if isinstance(values.get("member"), int) else "sum"}
                     for key, values in figures.items()},
+        # per agency used, where its figures came from: the register's submission (empty for files)
+        "sources": {s["agency"]: {k: s[k] for k in SOURCE_COLUMNS} for s in statuses if s.get("sha256")},
     }
 
 
@@ -344,7 +348,11 @@ def _key_column(ws: Worksheet, col: int) -> None:
 Columns = dict[str, list[tuple[str, str]]]
 #: The columns of the free-text and coverage tables, by key (each header is ``consolidate.col_<key>``).
 TEXT_COLUMNS = ("agency", "section", "question", "answer", "key")
-COVERAGE_COLUMNS = ("agency", "included", "reason", "file", "status")
+#: The coverage table's source columns say which submission of the register a row is (version, received,
+#: SHA-256); empty and hidden in a consolidation of files.
+SOURCE_COLUMNS = ("version", "received", "sha256")
+SOURCE_WIDTHS = (9, 21, 36)
+COVERAGE_COLUMNS = ("agency", "included", "reason", "file", *SOURCE_COLUMNS, "status")
 
 
 def _headed(keys: Iterable[str], language: str = DEFAULT_LANGUAGE) -> list[tuple[str, str]]:
@@ -460,6 +468,7 @@ def _coverage_sheet(outcome: Consolidation, book: Workbook, styles: Styles) -> C
     widths = (40, 16, 60, 45)
     for col, width in enumerate(widths):
         ws.set_column(col, col, width)
+    widths += _source_columns(ws, len(widths), shown=any(row.get("sha256") for row in outcome.statuses()))
     _key_column(ws, len(widths))
     header = 3
     rows = outcome.statuses() or [{"agency": "", "file": "", "status": "", "reason": ""}]
@@ -473,12 +482,20 @@ def _coverage_sheet(outcome: Consolidation, book: Workbook, styles: Styles) -> C
         answer = "workbook.answer_yes" if row["status"] in ("member", "included") else "workbook.answer_no"
         included = text(answer, lang)
         values = (row["agency"], included if row["status"] else "", row["reason"], row["file"], row["status"])
+        values = values[:-1] + tuple(row.get(key, "") for key in SOURCE_COLUMNS) + values[-1:]
         for col, value in enumerate(values):
             ws.write_string(i, col, value, wrap)
-        ws.set_row(i, _row_height(*zip(values[:4], widths)))
+        ws.set_row(i, _row_height(*zip(values[:-1], widths)))
     ws.freeze_panes(header + 1, 1)
     _print_setup(ws, header)
     return {COVERAGE_TABLE: columns}
+
+
+def _source_columns(ws: Worksheet, first: int, *, shown: bool) -> tuple[int, ...]:
+    """The widths of the source columns from ``first`` on; hidden when no row has a source."""
+    for col, width in enumerate(SOURCE_WIDTHS, start=first):
+        ws.set_column(col, col, width, None, {"hidden": not shown})
+    return SOURCE_WIDTHS
 
 
 def write_consolidated(outcome: Consolidation, output: Path | str) -> Path:
@@ -525,14 +542,15 @@ def coverage_from_tables(form: Form, tables: dict[str, list[dict[str, Any]]]) ->
     """What the report says about a consolidation, from the workbook's own tables (None: not a
     consolidated workbook): ``member`` (its name, or None), ``included`` (agency names),
     ``left_out`` ([{agency, file, reason}])
-    and ``figures`` ({key: {member, sum, count, source}}, source ``member`` or ``sum``)."""
+    and ``figures`` ({key: {member, sum, count, source}}, source ``member`` or ``sum``);
+    ``sources`` ({agency: {version, received, sha256}}: the register's submission each came from)."""
     if COVERAGE_TABLE not in tables:
         return None
-    columns = _headed(("agency", "file", "status", "reason"))
+    columns = _headed(("agency", "file", "status", "reason", *SOURCE_COLUMNS))
     statuses = [{c: str(_pick(row, c, header) or "") for c, header in columns} for row in tables[COVERAGE_TABLE]]
     by_key = {str(_pick(row, "key", text("consolidate.col_key"))): row for row in tables.get(TOTALS_TABLE, [])}
     figures = {key: {"member": _int(_pick(by_key.get("member", {}), key, label)),
                      "sum": _int(_pick(by_key.get("sum", {}), key, label)),
                      "count": _int(_pick(by_key.get("count", {}), key, label)) or 0}
                for key, label in _sum_columns(form)}
-    return _coverage([s for s in statuses if s["status"] in STATUSES], figures)
+    return _coverage([s for s in statuses if s["status"] in STATUSES + MISSING_STATUSES], figures)

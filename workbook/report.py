@@ -410,7 +410,9 @@ def _coverage(coverage: dict[str, Any] | None, language: str) -> dict[str, Any]:
     if not coverage:
         return {"show": False, "covers": "", "included": [], "has_left_out": False, "left_out_intro": "",
                 "left_out": []}
-    included = [format_value(name) for name in coverage.get("included") or ()]
+    sources = coverage.get("sources") or {}  # from the register: which submission each agency's came from
+    included = [format_value(_source_line(name, sources[name], language) if name in sources else name)
+                for name in coverage.get("included") or ()]
     covers = (text("consolidate.report_covers_no_member", language, count=len(included))
               if not coverage.get("member")
               else text("consolidate.report_covers", language, count=len(included)) if included
@@ -418,11 +420,19 @@ def _coverage(coverage: dict[str, Any] | None, language: str) -> dict[str, Any]:
     left_out = []
     for item in coverage.get("left_out") or ():
         reason = format_value(item.get("reason", ""))
-        left_out.append(format_value(text("consolidate.report_left_out_line", language, agency=item.get("agency", ""),
-                                          file=Path(str(item.get("file", ""))).name,
+        file = Path(str(item.get("file", ""))).name  # none for an agency on the register's list that sent nothing
+        line = "consolidate.report_left_out_line" if file else "consolidate.report_left_out_line_missing"
+        left_out.append(format_value(text(line, language, agency=item.get("agency", ""), file=file,
                                           reason=reason[:1].lower() + reason[1:])))
     return {"show": True, "covers": covers, "included": included, "has_left_out": bool(left_out),
             "left_out_intro": text("consolidate.report_left_out", language), "left_out": left_out}
+
+
+def _source_line(agency: str, source: dict[str, Any], language: str) -> str:
+    """An agency and the register's submission its figures came from (the hash shortened: the
+    consolidated workbook has it whole)."""
+    return text("consolidate.report_source", language, agency=agency, version=source.get("version", ""),
+                received=source.get("received", ""), sha256=str(source.get("sha256", ""))[:16])
 
 
 def _with_sum_notes(data: dict[str, Any], coverage: dict[str, Any] | None, language: str) -> dict[str, Any]:

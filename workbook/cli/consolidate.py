@@ -15,10 +15,12 @@ if TYPE_CHECKING:
 
 
 def consolidate(
-    paths: Annotated[list[str], typer.Argument(help=text("help.consolidate.paths"), metavar=text("help.paths"),
-                                               show_default=False)],
+    paths: Annotated[Optional[list[str]], typer.Argument(help=text("help.consolidate.paths"), metavar=text("help.paths"),
+                                                         show_default=False)] = None,
     output: Annotated[Path, typer.Option("--output", "-o", help=text("help.consolidate.output"),
-                                         metavar=text("help.file"))],
+                                         metavar=text("help.file"))] = ...,  # type: ignore[assignment]
+    db: Annotated[Optional[str], typer.Option("--db", help=text("register.consolidate.help_db"),
+                                              metavar=text("help.file"))] = None,
     member: Annotated[Optional[str], typer.Option(help=text("help.consolidate.member"), metavar=text("help.file"))] = None,
     jobs: Annotated[Optional[str], typer.Option(help=text("help.jobs"), metavar=text("help.count"))] = None,
     year: Annotated[Optional[str], typer.Option(help=text("consolidate.help_year"), metavar=text("help.year"))] = None,
@@ -37,6 +39,11 @@ def consolidate(
     from workbook.cli.validate import print_problems
     from workbook.consolidate import consolidate as combine
 
+    if db is not None or not paths:  # from the register (workbook/cli/register_consolidate.py)
+        from workbook.cli.register_consolidate import consolidate_from_register
+
+        return consolidate_from_register(db, bool(paths), output, member=member, jobs=jobs, year=year,
+                                         form_version=form_version, language=lang)
     files, member_file = collect_workbooks(paths), existing_file(member, "--member")
     with library_errors():
         outcome = combine(files, member=member_file, jobs=whole_number(jobs, "--jobs", minimum=1),

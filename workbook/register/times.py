@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from workbook.messages import text
+from workbook.messages import DEFAULT_LANGUAGE, text
 
 
 def now() -> str:
@@ -12,6 +12,6 @@ def now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
 
 
-def local_time(received: str) -> str:
+def local_time(received: str, language: str = DEFAULT_LANGUAGE) -> str:
     """A stored UTC time as the central unit reads it: local time, Norwegian order."""
-    return dt.datetime.fromisoformat(received).astimezone().strftime(text("register.time_format"))
+    return dt.datetime.fromisoformat(received).astimezone().strftime(text("register.time_format", language))

@@ -142,3 +142,14 @@ def test_a_year_without_a_list_has_no_links(tmp_path: Path) -> None:
         make_all_links(reg, 2020, base_url(BASE), tmp_path / "l.csv")
     assert "ingen liste over virksomheter for 2020" in str(error.value)
     assert not (tmp_path / "l.csv").exists()
+
+
+def test_a_list_that_cannot_be_written_leaves_the_old_links_live(reg: Register, tmp_path: Path) -> None:
+    old, _ = make_link(reg, "Fjordvik kommune", 2020, BASE)
+    (tmp_path / "lenker.csv").mkdir()  # the name is taken by a folder
+    result = CliRunner().invoke(app, ["register", "link", "--all", "--year", "2020", "-o", str(tmp_path / "lenker.csv"),
+                                      "--base-url", BASE, "--db", str(reg.path)])
+    assert result.exit_code == 2 and "Feil:" in result.output and "Traceback" not in result.output
+    assert agency_for_token(reg, _token(old.url))["name"] == "Fjordvik kommune"
+    assert reg.query("SELECT count(*) FROM links")[0][0] == 1
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith("lenker")] == ["lenker.csv"]

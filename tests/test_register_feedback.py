@@ -135,6 +135,7 @@ def test_the_command_says_what_it_wrote(reg: Register, tmp_path: Path) -> None:
     ("CON", "CON_"), ("nul.xlsx", "nul_.xlsx"), ("LPT1", "LPT1_"),
     ('a<b>c:d"e/f\\g|h?i*j', "a b c d e f g h i j"),
     ("  Etaten. . ", "Etaten"), ("...", "_"), ("", "_"), ("\x00\x1b", "_"),
+    ("-rf Etat", "rf Etat"), ("+=SUM(A1)", "SUM(A1)"), ("'Etat'", "Etat'"),
 ])
 def test_names_on_disk_are_windows_safe(name: str, safe: str) -> None:
     assert safe_file_name(name) == safe

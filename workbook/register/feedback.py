@@ -159,5 +159,7 @@ def _write_xlsx(path: Path, rows: list[list[object]]) -> Path:
         sheet.set_column(c, c, width)
     sheet.autofilter(0, 0, max(0, len(rows) - 1), len(rows[0]) - 1)
     sheet.freeze_panes(1, 0)
+    sheet.set_landscape()
+    sheet.fit_to_pages(1, 0)  # printed: all columns on the width of a page
     book.close()
     return path

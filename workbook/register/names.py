@@ -27,11 +27,13 @@ NAME_LIMIT = 80
 def safe_file_name(name: str, fallback: str = "_") -> str:
     """``name`` as a file or folder name that Windows, macOS and Linux all take, still readable:
     ASCII-folded (``Bymiljøetaten`` -> ``Bymiljoetaten``), signs a file system refuses (``/\\:*?"<>|``)
-    and control characters replaced by spaces, no leading or trailing dots and spaces, at most
+    and control characters replaced by spaces, no leading or trailing dots and spaces, no leading
+    ``-``, ``+`` or ``'``, at most
     :data:`NAME_LIMIT` characters, never a reserved device name (``CON.txt`` -> ``CON_.txt``), never empty
     (``fallback``)."""
     folded = unicodedata.normalize("NFKD", name.translate(_FOLD)).encode("ascii", "ignore").decode("ascii")
-    cleaned = " ".join(_UNSAFE.sub(" ", folded).split())[:NAME_LIMIT].strip(" .")
+    # no leading sign that a shell takes for an option or a spreadsheet for a formula (``-x``, ``+x``)
+    cleaned = " ".join(_UNSAFE.sub(" ", folded).split()).lstrip(" .-+'")[:NAME_LIMIT].strip(" .")
     if not cleaned:
         cleaned = fallback
     stem, dot, rest = cleaned.partition(".")

@@ -56,7 +56,8 @@ class FeedbackRun:
     folder: Path
     entries: list[Feedback]
     lists: list[Path]
-    #: unreadable files whose agency could not be told at all (not in any folder: see ``status``)
+    #: submissions whose agency could not be told at all (unreadable, or no agency in the workbook
+    #: and a sender not on the list): in no folder, see ``status``
     unattributed: int
 
 

@@ -11,12 +11,13 @@ import re
 import unicodedata
 
 #: Norwegian (and a few other) letters that Unicode decomposition does not fold to ASCII.
-_FOLD = str.maketrans({"æ": "ae", "Æ": "Ae", "ø": "o", "Ø": "O", "œ": "oe", "Œ": "Oe", "ß": "ss",
-                       "đ": "d", "Đ": "D", "ł": "l", "Ł": "L", "þ": "th", "Þ": "Th"})
+_FOLD = str.maketrans({"æ": "ae", "Æ": "Ae", "ø": "o", "Ø": "O", "œ": "oe", "Œ": "Oe", "ß": "ss", "đ": "d",
+                       "Đ": "D", "ŋ": "n", "Ŋ": "N", "ŧ": "t", "Ŧ": "T", "ł": "l", "Ł": "L", "þ": "th", "Þ": "Th"})
 #: Names Windows keeps for devices, whatever the extension (``con.xlsx`` cannot be made).
 RESERVED = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))})
-#: Characters Windows refuses in a name (and "/" everywhere), control characters among them.
-_UNSAFE_IN_NAME = set('<>:"/\\|?*') | {chr(c) for c in range(32)} | {"\x7f"}
+#: What a name keeps: ASCII letters, digits and a few harmless signs; anything else (what Windows
+#: refuses, control characters) becomes a space.
+_UNSAFE = re.compile(r"[^A-Za-z0-9 ._,()&'+-]+")
 #: how long a name made from an agency's name may be (Windows paths stay well under 260 characters)
 NAME_LENGTH = 80
 
@@ -30,12 +31,34 @@ def ascii_stem(name: str, fallback: str) -> str:
     return f"{stem}-{fallback}" if stem in RESERVED else stem
 
 
-def safe_file_name(name: str) -> str:
-    """``name`` as a file or folder name every system takes, letters kept as they are: characters
-    Windows refuses become ``_``, trailing dots and spaces go, a device name (``CON``) gets ``_``,
-    long names are cut."""
-    cleaned = "".join("_" if ch in _UNSAFE_IN_NAME else ch for ch in name).strip()
-    cleaned = cleaned[:NAME_LENGTH].rstrip(". ") or "_"
-    if cleaned.split(".")[0].casefold() in RESERVED:
-        cleaned += "_"
+def safe_file_name(name: str, fallback: str = "_") -> str:
+    """``name`` as a file or folder name that Windows, macOS and Linux all take, still readable:
+    ASCII-folded (``Bymiljøetaten`` -> ``Bymiljoetaten``), signs a file system refuses (``/\\:*?"<>|``)
+    and control characters replaced by spaces, no leading or trailing dots and spaces, no leading
+    ``-``, ``+`` or ``'``, at most
+    :data:`NAME_LENGTH` characters, never a reserved device name (``CON.txt`` -> ``CON_.txt``), never empty
+    (``fallback``)."""
+    folded = unicodedata.normalize("NFKD", name.translate(_FOLD)).encode("ascii", "ignore").decode("ascii")
+    # no leading sign that a shell takes for an option or a spreadsheet for a formula (``-x``, ``+x``)
+    cleaned = " ".join(_UNSAFE.sub(" ", folded).split()).lstrip(" .-+'")[:NAME_LENGTH].strip(" .")
+    if not cleaned:
+        cleaned = fallback
+    stem, dot, rest = cleaned.partition(".")
+    if stem.strip().lower() in RESERVED:
+        cleaned = f"{stem.rstrip()}_{dot}{rest}"
     return cleaned
+
+
+def unique_names(names: list[str]) -> list[str]:
+    """The names made distinct as Windows compares them (case-insensitive): a name met again gets
+    `` (2)``, `` (3)``… (the first keeps its name)."""
+    taken: set[str] = set()
+    unique: list[str] = []
+    for name in names:
+        candidate, number = name, 1
+        while candidate.casefold() in taken:
+            number += 1
+            candidate = f"{name} ({number})"
+        taken.add(candidate.casefold())
+        unique.append(candidate)
+    return unique

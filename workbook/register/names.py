@@ -4,8 +4,9 @@ way), and the names of the files made for it."""
 from __future__ import annotations
 
 import unicodedata
+from pathlib import Path
 
-from workbook.filenames import safe_file_name
+from workbook.filenames import safe_file_name, unique_names  # noqa: F401 - the register's users import them here
 
 
 def name_key(name: str) -> str:
@@ -14,9 +15,11 @@ def name_key(name: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
 
 
-def feedback_file_name(agency_name: str, version: int) -> str:
-    """The name of an agency's feedback copy of its submission ``version`` as the central unit sends
-    it (``register status`` lists it, ``register feedback`` writes it)."""
+def feedback_file_name(agency_name: str, filename: str) -> str:
+    """Where ``register feedback`` puts an agency's feedback copy of the file it sent, relative to
+    its folder: ``<agency>/<file's stem>-tilbakemelding.xlsx`` (``register status`` lists it so)."""
     from workbook.messages import text
 
-    return text("register.names.feedback_file", agency=safe_file_name(agency_name), version=version)
+    folder = safe_file_name(agency_name, text("register.feedback.folder_fallback"))
+    stem = safe_file_name(Path(filename).stem, text("register.feedback.file_fallback"))
+    return f"{folder}/{stem}{text('annotate.file_suffix')}.xlsx"

@@ -126,7 +126,7 @@ def _line(name: str | None, role: str | None, email: str | None, listed: bool,
         setattr(line, key, newest[key])
     if newest["outcome"] == INVALID and newest["feedback_sha256"]:
         line.feedback_sha256 = newest["feedback_sha256"]
-        line.feedback_file = feedback_file_name(name or newest["filename"], len(versions))
+        line.feedback_file = feedback_file_name(name or newest["agency"] or "", newest["filename"])
     if newest["outcome"] != VALID:
         line.valid_version = next((n for n, row in reversed(list(enumerate(versions, 1))) if row["outcome"] == VALID),
                                   None)

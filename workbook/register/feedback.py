@@ -1,0 +1,161 @@
+"""``workbook register feedback``: what to send back to every agency whose latest submission for
+a year is not valid, one folder per agency, and the list for the mail merge.
+
+Each folder (the agency's name made safe for Windows: :func:`~workbook.register.names.safe_file_name`)
+holds the annotated copy kept in the store, named as ``validate --annotate`` names it
+(``<stem>-tilbakemelding.xlsx``); where no copy could be made (a workbook openpyxl cannot open,
+such as Strict Open XML) or the latest file cannot be read at all, a text file of its problems
+(``<stem>-problemer.txt``) instead, and the list says to send the problems that way. The list
+(``utsending.csv``, UTF-8 with BOM, and the same as ``utsending.xlsx``) gives the agency, its
+contact e-mail, the version, when it came, its error count, the file to attach (relative to the
+folder) and a note. The output folder must be new or empty: nothing there is ever overwritten.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+import xlsxwriter
+
+from workbook.annotate import target_path
+from workbook.csv_safe import write_csv
+from workbook.messages import DEFAULT_LANGUAGE, languages, text
+from workbook.problems import Problem, render
+from workbook.register.core import Register
+from workbook.register.times import local_time
+from workbook.register.names import safe_file_name, unique_names
+from workbook.register.outdir import fresh_folder, write_new
+
+INVALID, UNREADABLE = "invalid", "unreadable"
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """One agency to write to: a row of the mail-merge list."""
+
+    agency: str
+    email: str | None
+    known: bool
+    version: int
+    received: str
+    errors: int
+    outcome: str
+    #: the file to attach, relative to the output folder
+    file: Path
+    #: ``copy`` (the annotated workbook), ``no_copy`` / ``damaged`` (the problems as text instead),
+    #: ``unreadable`` (the file could not be read: its problem as text)
+    kind: str
+
+
+@dataclass(frozen=True)
+class FeedbackRun:
+    folder: Path
+    entries: list[Feedback]
+    lists: list[Path]
+    #: submissions whose agency could not be told at all (unreadable, or no agency in the workbook
+    #: and a sender not on the list): in no folder, see ``status``
+    unattributed: int
+
+
+def write_feedback(reg: Register, year: int, folder: Path | str) -> FeedbackRun:
+    """Write the feedback for ``year`` into ``folder`` (new or empty; see the module's text)."""
+    folder = fresh_folder(folder)
+    expected = {row["name_key"]: row for row in reg.expected_agencies(year)}
+    latest = reg.latest(year)
+    order = [key for key in expected if key in latest] + sorted(key for key in latest if key not in expected)
+    chosen = [latest[key] for key in order if latest[key]["outcome"] in (INVALID, UNREADABLE)]
+    names = unique_names([safe_file_name(expected[r["agency_key"]]["name"] if r["agency_key"] in expected
+                                         else r["agency"] or r["agency_key"], text("register.feedback.folder_fallback"))
+                          for r in chosen])
+    entries = [_write_one(reg, year, folder, Path(name), row, expected.get(row["agency_key"]))
+               for name, row in zip(names, chosen)]
+    lists = _write_lists(folder, entries)
+    unattributed = sum(1 for row in reg.submissions(year) if row["agency_key"] is None)
+    return FeedbackRun(folder, entries, lists, unattributed)
+
+
+def _write_one(reg: Register, year: int, folder: Path, sub: Path, row: sqlite3.Row,
+               listed: sqlite3.Row | None) -> Feedback:
+    versions = [r["id"] for r in reg.versions(year, row["agency_key"])]
+    stem = safe_file_name(Path(row["filename"]).stem, text("register.feedback.file_fallback"))
+    kind = UNREADABLE if row["outcome"] == UNREADABLE else "no_copy"
+    target: Path | None = None
+    if row["feedback_sha256"] and kind != UNREADABLE:
+        data = _stored(reg, row["feedback_sha256"])
+        kind = "damaged" if data is None else "copy"
+        if data is not None:
+            target = write_new(target_path(Path(f"{stem}.xlsx"), folder / sub), data)
+    if target is None:
+        target = folder / sub / f"{stem}{text('register.feedback.problems_suffix')}.txt"
+        _write_problems(reg, row, target)
+    name = listed["name"] if listed is not None else row["agency"] or row["agency_key"]
+    return Feedback(agency=name, email=listed["email"] if listed is not None else None, known=listed is not None,
+                    version=versions.index(row["id"]) + 1, received=row["received"], errors=row["errors"],
+                    outcome=row["outcome"], file=target.relative_to(folder), kind=kind)
+
+
+def _stored(reg: Register, sha256: str) -> bytes | None:
+    """A stored file's bytes, or None when it is missing or no longer hashes to its name."""
+    try:
+        data = reg.store.path(sha256).read_bytes()
+    except FileNotFoundError:
+        return None
+    return data if hashlib.sha256(data).hexdigest() == sha256 else None
+
+
+def _write_problems(reg: Register, row: sqlite3.Row, target: Path) -> None:
+    """The submission's problems as a text file (UTF-8 with BOM and CRLF, so every Notepad reads it),
+    in the workbook's language."""
+    language = row["language"] if row["language"] in languages() else DEFAULT_LANGUAGE
+    problems = [Problem.from_dict(json.loads(p["problem"])) for p in reg.problems(row["id"])]
+    lines = [text("register.feedback.problems_title", language, file=row["filename"],
+                  time=local_time(row["received"]), errors=row["errors"], warnings=row["warnings"]), ""]
+    lines += [f"{number}. {render(problem, language)}" for number, problem in enumerate(problems, 1)]
+    write_new(target, ("\r\n".join(lines) + "\r\n").encode("utf-8-sig"))
+
+
+def _rows(entries: list[Feedback]) -> list[list[object]]:
+    header = [text(f"register.feedback.column_{c}") for c in
+              ("agency", "email", "version", "received", "errors", "file", "note")]
+    return [header] + [[e.agency, e.email, e.version, local_time(e.received), e.errors, str(e.file),
+                        _note(e)] for e in entries]
+
+
+def _note(entry: Feedback) -> str:
+    note = text(f"register.feedback.note_{entry.kind}")
+    if not entry.known:
+        note = f"{text('register.feedback.note_unknown', unknown=text('register.unknown_agency'))} {note}"
+    return note
+
+
+def _write_lists(folder: Path, entries: list[Feedback]) -> list[Path]:
+    stem = text("register.feedback.list_name")
+    rows = _rows(entries)
+    csv_path = write_csv(folder / f"{stem}.csv", rows)
+    return [csv_path, _write_xlsx(folder / f"{stem}.xlsx", rows)]
+
+
+def _write_xlsx(path: Path, rows: list[list[object]]) -> Path:
+    """The list as a workbook: every text written as a text (never a formula or a link)."""
+    book = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False,
+                                           "strings_to_urls": False})
+    sheet = book.add_worksheet(text("register.feedback.sheet"))
+    bold = book.add_format({"bold": True})
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            if isinstance(value, int):
+                sheet.write_number(r, c, value)
+            else:
+                sheet.write_string(r, c, "" if value is None else str(value), bold if r == 0 else None)
+    for c, width in enumerate((36, 30, 9, 22, 8, 50, 60)):
+        sheet.set_column(c, c, width)
+    sheet.autofilter(0, 0, max(0, len(rows) - 1), len(rows[0]) - 1)
+    sheet.freeze_panes(1, 0)
+    sheet.set_landscape()
+    sheet.fit_to_pages(1, 0)  # printed: all columns on the width of a page
+    book.close()
+    return path

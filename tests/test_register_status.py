@@ -237,7 +237,7 @@ def test_the_overview_as_xlsx(filled: Path, tmp_path: Path) -> None:
     rows = {row[0]: dict(zip(header, row)) for row in ws.iter_rows(min_row=2, values_only=True)}
     assert rows[WATER]["Status"] == "ikke levert" and rows[WATER]["E-post"] == "vann@fjordvik.no"
     assert rows[TECHNICAL]["Status"] == "ugyldig" and rows[TECHNICAL]["Feil"] == 10
-    assert rows[TECHNICAL]["Tilbakemeldingsfil"] == f"{TECHNICAL} - tilbakemelding versjon 1.xlsx"
+    assert rows[TECHNICAL]["Tilbakemeldingsfil"] == f"{TECHNICAL}/agency-teknisk-med-feil-tilbakemelding.xlsx"
     assert rows[HEALTH]["Versjon"] == 2 and rows[HEALTH]["Fra"] == "helse@fjordvik.no"
     assert rows["Fjordvik kommune, Skoleetaten"]["Merknad"] == "ukjent virksomhet"
     assert rows[None]["Filnavn"] == "tull.xlsx" and rows[None]["Status"] == "kan ikke leses"

@@ -11,8 +11,8 @@ import re
 import unicodedata
 
 #: Norwegian (and a few other) letters that Unicode decomposition does not fold to ASCII.
-_FOLD = str.maketrans({"æ": "ae", "Æ": "Ae", "ø": "o", "Ø": "O", "œ": "oe", "Œ": "Oe", "ß": "ss", "đ": "d",
-                       "Đ": "D", "ŋ": "n", "Ŋ": "N", "ŧ": "t", "Ŧ": "T", "ł": "l", "Ł": "L", "þ": "th", "Þ": "Th"})
+_FOLD = str.maketrans({"æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "œ": "oe", "Œ": "OE", "ß": "ss", "đ": "d",
+                       "Đ": "D", "ŋ": "n", "Ŋ": "N", "ŧ": "t", "Ŧ": "T", "ł": "l", "Ł": "L", "þ": "th", "Þ": "TH"})
 #: Names Windows keeps for devices, whatever the extension (``con.xlsx`` cannot be made).
 RESERVED = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))})
 #: What a name keeps: ASCII letters, digits and a few harmless signs; anything else (what Windows

@@ -10,6 +10,12 @@
 3. Nynorsk, beside the bokmål run: Oslo's answers generated as a nynorsk workbook (`--lang nn`),
    a copy with a deliberate mistake validated (the messages and the annotated copy in nynorsk,
    the workbook's language), and the nynorsk report written.
+4. The central unit's year with the register (out/register/): the Fjordvik agency list imported,
+   a deadline set, each agency's workbook generated, what comes back collected (Teknisk etat's is
+   invalid, Skoleetaten's is sent twice, Vann- og avløpsetaten never answers), the status, the
+   feedback to send, Teknisk etat's corrected workbook collected, the consolidation and the report
+   from the register, the archive package, a check of the register, and next year's workbooks
+   prefilled from this year's.
 Outputs go to the folder given (default: out/).
 """
 
@@ -60,7 +66,38 @@ def main() -> None:
     run("generate", "--prefill", str(wrong_json), "--lang", "nn", "-o", str(nynorsk / "oslo-med-feil-nn.xlsx"))
     run("validate", str(nynorsk / "oslo-med-feil-nn.xlsx"), "--annotate", str(nynorsk / "tilbakemelding"), ok=(1,))
     run("report", str(workbook_nn), "-o", str(nynorsk / "oslo-kommune-2020-nn.docx"), "--lang", "nn", *pdf)
+    register_year(out / "register", pdf)
     print(f"\nDone. See {out}/")
+
+
+def register_year(folder: Path, pdf: list[str]) -> None:
+    """The register story of the README ("The central unit's year"), in a fresh register."""
+    import shutil
+
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    db = ["--db", str(folder / "register.sqlite")]
+    samples = "samples/fjordvik"
+    run("register", "agencies", "import", "samples/register/agencies.csv", "--year", "2020", *db)
+    run("register", "deadline", "--year", "2020", "2021-02-15", *db)
+    run("generate", "--year", "2020", "--out-dir", str(folder / "utsendt-2020"), *db)
+    run("register", "collect", f"{samples}/member.xlsx", f"{samples}/agency-bymiljoetaten.xlsx",
+        f"{samples}/agency-helseetaten-2.xlsx", f"{samples}/agency-kulturetaten.xlsx",
+        f"{samples}/agency-skoleetaten.xlsx", f"{samples}/agency-teknisk-med-feil.xlsx",
+        "--from", "postmottak@fjordvik.kommune.no", *db)
+    run("register", "collect", f"{samples}/agency-helseetaten.xlsx", f"{samples}/agency-skoleetaten.xlsx",
+        "--from", "postmottak@fjordvik.kommune.no", *db)
+    run("register", "status", "--year", "2020", "-o", str(folder / "status-2020.xlsx"), *db)
+    run("register", "feedback", "--year", "2020", "-o", str(folder / "tilbakemelding-2020"), *db)
+    run("register", "collect", "samples/register/agency-teknisk-rettet.xlsx",
+        "--from", "per.arne.dahl@teknisk.fjordvik.kommune.no", *db)
+    run("register", "status", "--year", "2020", *db)
+    run("register", "history", "Fjordvik kommune, Teknisk etat", "--year", "2020", *db)
+    run("consolidate", "--year", "2020", "-o", str(folder / "fjordvik-samlet-2020.xlsx"), *db)
+    run("report", str(folder / "fjordvik-samlet-2020.xlsx"), "-o", str(folder / "fjordvik-kommune-2020.docx"), *pdf)
+    run("register", "export", "--year", "2020", "-o", str(folder / "arkiv-2020"), *db)
+    run("register", "check", *db)
+    run("generate", "--year", "2021", "--out-dir", str(folder / "utsendt-2021"), *db)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 
 Files are named ``<store>/<first two hex digits>/<64 hex digits>`` and written atomically: streamed into
 ``<store>/tmp/`` while hashed, flushed to disk, then linked (or renamed) into place. A file already in
-place under its hash is kept as it is. A collect killed between writing a file and recording it leaves
+place under its hash is kept as it is (if its bytes still hash right: a damaged one is replaced by
+the right bytes, which loses nothing). A collect killed between writing a file and recording it leaves
 a file with no record: :mod:`workbook.register.check` lists it, and the next collect of the same bytes
 adopts it.
 """
@@ -60,6 +61,11 @@ class Store:
             if not target.exists():
                 target.parent.mkdir(exist_ok=True)
                 _place(tmp, target)
+            elif not self.verify(sha256):
+                # The name is there but its bytes are not (damaged on disk, or altered): these are
+                # the very bytes the name stands for, so putting them in place loses nothing.
+                os.replace(tmp, target)
+                _sync_folder(target.parent)
             return sha256, size
         finally:
             tmp.unlink(missing_ok=True)

@@ -113,6 +113,7 @@ def connect(db_path: Path) -> sqlite3.Connection:
     conn.row_factory = sqlite3.Row
     try:
         conn.execute("PRAGMA foreign_keys = ON")
+        _schema_version(conn, db_path)  # refuse another program's file before changing anything in it
         if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
             conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = FULL")
@@ -120,19 +121,29 @@ def connect(db_path: Path) -> sqlite3.Connection:
     except sqlite3.DatabaseError as error:
         conn.close()
         raise as_register_error(error, db_path) from None
+    except RegisterError:
+        conn.close()
+        raise
     return conn
 
 
-def _migrate(conn: sqlite3.Connection, db_path: Path) -> None:
+def _schema_version(conn: sqlite3.Connection, db_path: Path) -> int:
+    """The register's schema version (0: a new, empty file); RegisterError for a newer version or
+    a database that is not a register."""
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     if version > SCHEMA_VERSION:
         raise RegisterError("register.error_newer", path=db_path, version=version)
-    if version == SCHEMA_VERSION:
-        return
     if version == 0 and conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
         raise RegisterError("register.error_not_register", path=db_path)
+    return version
+
+
+def _migrate(conn: sqlite3.Connection, db_path: Path) -> None:
+    if _schema_version(conn, db_path) == SCHEMA_VERSION:
+        return
     with transaction(conn):
-        version = conn.execute("PRAGMA user_version").fetchone()[0]  # another process may have migrated
+        # asked again inside the transaction: another process may have made the tables meanwhile
+        version = _schema_version(conn, db_path)
         for script in MIGRATIONS[version:]:
             for statement in filter(str.strip, script.split(";")):
                 conn.execute(statement)
@@ -146,10 +157,13 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     conn.execute("BEGIN IMMEDIATE")
     try:
         yield conn
+        conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        # SQLite has already rolled back by itself after some failures (a full disk, an I/O
+        # error): a ROLLBACK then would fail and hide the real error.
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
         raise
-    conn.execute("COMMIT")
 
 
 def as_register_error(error: BaseException, path: Path) -> RegisterError:

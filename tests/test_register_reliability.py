@@ -161,6 +161,9 @@ def test_two_collects_at_once_keep_both_and_corrupt_nothing(tmp_path: Path) -> N
         assert report.consistent, report.to_dict()
         assert reg.query("SELECT count(*) FROM submissions WHERE outcome = 'invalid' AND feedback_sha256 IS NULL"
                          )[0][0] == 0
+        # one feedback copy recorded per invalid submission, even where both collects made one
+        assert reg.query("SELECT count(*) FROM blobs WHERE kind = 'feedback' AND sha256 NOT IN"
+                         " (SELECT feedback_sha256 FROM submissions WHERE feedback_sha256 IS NOT NULL)")[0][0] == 0
 
 
 def test_several_processes_making_one_new_register_at_once_all_succeed(tmp_path: Path) -> None:
@@ -224,7 +227,7 @@ def test_a_folder_that_cannot_be_written_gives_its_message(tmp_path: Path, case:
 
 def test_a_full_disk_while_storing_gives_its_message_and_records_nothing(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def full(self: Store, source: object) -> tuple[str, int]:
+    def full(self: Store, source: object, **_: object) -> tuple[str, int]:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
     monkeypatch.setattr(Store, "put", full)

@@ -127,3 +127,11 @@ def test_a_broken_reference_in_the_database_is_found(register: Path) -> None:
     assert text("register.check.reference", table="receipts", rowid=8, parent="submissions") in result.stderr
     assert json.loads(run_check(register, "--json").stdout)["references"] == [
         {"table": "receipts", "rowid": 8, "refers_to": "submissions"}]
+
+
+def test_checking_a_register_that_is_not_there_says_so_and_makes_none(tmp_path: Path) -> None:
+    db = tmp_path / "skrivefeil.sqlite"
+    result = run_check(db)
+    assert result.exit_code == 2
+    assert result.stderr.strip() == text("cli.error", message=text("register.check.no_register", path=db))
+    assert list(tmp_path.iterdir()) == []

@@ -22,7 +22,11 @@ def check(
 ) -> None:
     """Check the register (help: register_check.yaml)."""
     from workbook.register.check import check as check_register
+    from workbook.register.db import register_path
 
+    if not register_path(db).is_file():  # opening would make a new, empty register: nothing to check
+        say(err, text("cli.error", message=text("register.check.no_register", path=register_path(db))))
+        raise typer.Exit(2)
     with open_register(db) as reg, library_errors():
         report = check_register(reg)
     if as_json:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import os
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -95,6 +96,11 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 class RegisterError(WorkbookError):
     """The register cannot be opened or written: a catalogue key (``register.error_*``) and its params."""
+
+
+def register_path(path: Path | str | None = None) -> Path:
+    """The register's file: ``path``, else ``$WORKBOOK_DB``, else ``register.sqlite`` in the current folder."""
+    return Path(path or os.environ.get("WORKBOOK_DB") or DEFAULT_DB)
 
 
 def store_folder(db_path: Path) -> Path:

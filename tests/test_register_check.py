@@ -135,3 +135,38 @@ def test_checking_a_register_that_is_not_there_says_so_and_makes_none(tmp_path: 
     assert result.exit_code == 2
     assert result.stderr.strip() == text("cli.error", message=text("register.check.no_register", path=db))
     assert list(tmp_path.iterdir()) == []
+
+
+def _damage_page(db: Path, name: str) -> None:
+    """Make the b-tree page of table or index ``name`` lie about how many cells it holds."""
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    (root,), (size,) = (conn.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (name,)).fetchone(),
+                        conn.execute("PRAGMA page_size").fetchone())
+    conn.close()
+    data = bytearray(db.read_bytes())
+    start = (root - 1) * size + (100 if root == 1 else 0)  # page 1 starts after the file header
+    data[start + 3:start + 5] = b"\x00\x63"
+    db.write_bytes(bytes(data))
+
+
+def test_a_damaged_database_is_found_by_sqlites_own_check(register: Path) -> None:
+    _damage_page(register, "sqlite_autoindex_blobs_1")
+    result = run_check(register)
+    assert result.exit_code == 1
+    damaged = [line for line in result.stderr.splitlines() if line.startswith("Databasen er skadet: ")]
+    assert "Databasen er skadet: wrong # of entries in index sqlite_autoindex_blobs_1" in damaged
+    report = json.loads(run_check(register, "--json").stdout)
+    assert report["consistent"] is False and report["integrity"]
+
+
+def test_a_register_damaged_where_its_tables_are_described_gives_its_message(register: Path) -> None:
+    conn = sqlite3.connect(register)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    data = bytearray(register.read_bytes())
+    data[100:108] = b"\xff" * 8  # the page of the schema: its header is nonsense
+    register.write_bytes(bytes(data))
+    result = run_check(register)
+    assert result.exit_code == 2
+    assert result.stderr.strip() == text("cli.error", message=text("register.error_damaged", path=register))

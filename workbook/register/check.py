@@ -12,7 +12,6 @@ import sqlite3
 from dataclasses import dataclass, field
 
 from workbook.register.core import Register
-from workbook.register.db import as_register_error
 
 
 @dataclass
@@ -58,8 +57,12 @@ class CheckReport:
 def check(reg: Register) -> CheckReport:
     """Check the register ``reg`` (see the module's text); reads only."""
     report = CheckReport()
-    report.integrity, report.references = _database_problems(reg)
-    blobs = reg.query("SELECT sha256, kind FROM blobs ORDER BY sha256")
+    try:
+        report.integrity, report.references = _database_problems(reg)
+        blobs = reg.conn.execute("SELECT sha256, kind FROM blobs ORDER BY sha256").fetchall()
+    except sqlite3.DatabaseError as error:  # damaged past what the checks can walk: said, not raised
+        report.integrity.append(str(error))
+        return report
     for blob in blobs:
         state = reg.store.verify(blob["sha256"])
         if state is True:
@@ -81,9 +84,7 @@ def _owners(reg: Register, sha256: str) -> list[tuple[int, str | None, str, int 
 
 
 def _database_problems(reg: Register) -> tuple[list[str], list[tuple[str, int, str]]]:
-    try:
-        integrity = [r[0] for r in reg.conn.execute("PRAGMA integrity_check").fetchall() if r[0] != "ok"]
-        references = [(r[0], r[1], r[2]) for r in reg.conn.execute("PRAGMA foreign_key_check").fetchall()]
-    except sqlite3.DatabaseError as error:  # damaged past what the checks can walk
-        raise as_register_error(error, reg.path) from None
+    integrity = [line for r in reg.conn.execute("PRAGMA integrity_check").fetchall() if r[0] != "ok"
+                 for line in r[0].splitlines()]
+    references = [(r[0], r[1], r[2]) for r in reg.conn.execute("PRAGMA foreign_key_check").fetchall()]
     return integrity, references

@@ -186,6 +186,8 @@ def as_register_error(error: BaseException, path: Path) -> RegisterError:
         return RegisterError("register.error_readonly", path=path)
     if "locked" in words or "busy" in words:
         return RegisterError("register.error_locked", path=path)
-    if "not a database" in words or "malformed" in words:
+    if "malformed" in words:  # SQLite's own file, damaged (not another program's file)
+        return RegisterError("register.error_damaged", path=path)
+    if "not a database" in words:
         return RegisterError("register.error_not_register", path=path)
     return RegisterError("register.error_io", path=path, detail=errno.errorcode.get(code, str(error)) if code else str(error))

@@ -11,6 +11,7 @@ import contextlib
 import errno
 import os
 import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -120,8 +121,7 @@ def connect(db_path: Path) -> sqlite3.Connection:
     try:
         conn.execute("PRAGMA foreign_keys = ON")
         _schema_version(conn, db_path)  # refuse another program's file before changing anything in it
-        if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-            conn.execute("PRAGMA journal_mode = WAL")
+        _use_wal(conn)
         # FULL: each commit is on the disk before collect prints its receipt, even through a power
         # cut (NORMAL would survive a killed process too, but a power cut could take the last
         # records). Measured with bench_register.py, collect took the same time with either.
@@ -136,13 +136,30 @@ def connect(db_path: Path) -> sqlite3.Connection:
     return conn
 
 
+def _use_wal(conn: sqlite3.Connection) -> None:
+    """Switch the file to WAL once (it stays so). The switch needs the file to itself and SQLite
+    answers "locked" at once, without waiting, while another process has it open: so wait here."""
+    deadline = time.monotonic() + BUSY_TIMEOUT
+    while True:
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+                return
+            conn.execute("PRAGMA journal_mode = WAL")
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
 def _schema_version(conn: sqlite3.Connection, db_path: Path) -> int:
     """The register's schema version (0: a new, empty file); RegisterError for a newer version or
     a database that is not a register."""
-    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    # one statement, so one snapshot: another process may be making the tables at this moment
+    version, objects = conn.execute("SELECT (SELECT user_version FROM pragma_user_version),"
+                                    " (SELECT count(*) FROM sqlite_master)").fetchone()
     if version > SCHEMA_VERSION:
         raise RegisterError("register.error_newer", path=db_path, version=version)
-    if version == 0 and conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+    if version == 0 and objects:
         raise RegisterError("register.error_not_register", path=db_path)
     return version
 

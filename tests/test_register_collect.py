@@ -163,6 +163,7 @@ def test_a_fifo_is_refused_with_a_message_and_nothing_is_stored(tmp_path: Path) 
         assert reg.store.names() == set()
 
 
+@pytest.mark.skipif(os.name != "posix", reason="devices and links as POSIX has them")
 def test_what_is_not_a_regular_file_is_refused_and_the_other_files_are_taken(tmp_path: Path) -> None:
     inbox = tmp_path / "innboks"
     sent(tmp_path, "member.xlsx")

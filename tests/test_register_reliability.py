@@ -84,6 +84,7 @@ def test_a_failed_change_leaves_nothing_of_itself(tmp_path: Path) -> None:
 
 # --- killed collects --------------------------------------------------------------------------------
 @pytest.mark.slow
+@pytest.mark.skipif(not hasattr(os, "killpg"), reason="SIGKILL to a process group is POSIX")
 def test_a_collect_killed_at_random_moments_loses_nothing_recorded(tmp_path: Path) -> None:
     """Round i collects batches 0..i (seven new files each round, the earlier ones again: what a
     killed round left stored but unrecorded is adopted) and is killed, with its workers, after a

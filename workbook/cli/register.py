@@ -103,3 +103,4 @@ def print_receipt(receipt: Receipt) -> None:
 app.command("collect", cls=Command, help=text("register.collect.command"))(collect)
 from workbook.cli import register_status  # noqa: E402,F401
 from workbook.cli import register_links  # noqa: E402,F401
+from workbook.cli import register_check  # noqa: E402,F401

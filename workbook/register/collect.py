@@ -17,6 +17,7 @@ import shutil
 import sqlite3
 import tempfile
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,8 @@ from workbook.register.times import now
 from workbook.validate import FileResult, annotate_results, expand_paths, iter_validate, validate_file
 
 VALID, INVALID, UNREADABLE = "valid", "invalid", "unreadable"
+#: threads copying files into the store and syncing them to the disk (they wait on the disk, not on the processor)
+STORE_THREADS = 8
 
 
 @dataclass
@@ -62,33 +65,36 @@ def collect(reg: Register, paths: Iterable[Path | str], *, sender: str | None = 
     files = expand_paths(paths)
     staged: list[tuple[Path, str, int, str]] = []  # (source, sha256, size, received)
     receipts: dict[int, Receipt] = {}
-    for index, source in enumerate(files):
-        try:
-            handle = open_regular(source)
-        except ContainerProblem:  # nothing to keep: the file is said with its reason, not recorded
-            result = validate_file(source)
-            receipts[index] = Receipt(source.name, now(), None, UNREADABLE, len(result.errors), 0, refused=result)
-            continue
-        try:
-            with handle:
-                sha256, size = reg.store.put(handle)
-        except OSError as error:
-            raise as_register_error(error, reg.store.folder) from None
-        staged.append((source, sha256, size, now()))
-    fresh: dict[str, int] = {}  # the first of each new file's places in ``staged``
-    for place, (_, sha256, _, _) in enumerate(staged):
-        if sha256 not in fresh and not _known(reg, sha256):
-            fresh[sha256] = place
-    results = iter_validate([reg.store.path(sha) for sha in fresh], jobs=jobs, keep_documents=True)
     taken: dict[int, Receipt] = {}
-    for place, result in zip(fresh.values(), results):
-        source, sha256, size, received = staged[place]
-        result = _as_named(result, source.name)
-        taken[place] = _record(reg, source.name, sha256, size, received, sender, year, result)
-        if not taken[place].duplicate:
-            taken[place].problems = result.problems
-        if progress:
-            progress(taken[place])
+    # Files are copied into the store, and each new one synced to the disk before its record is
+    # committed (so a power cut can never leave a record without its file), in threads: they wait
+    # on the disk, not the processor, and a journalling file system commits many syncs at once
+    # (1,000 files one by one cost 2.5 s here, the workers' whole validation 2 s).
+    with ThreadPoolExecutor(max_workers=STORE_THREADS) as threads:
+        for index, (source, stored) in enumerate(zip(files, threads.map(lambda f: _stage(reg, f), files))):
+            if stored is None:  # nothing to keep: the file is said with its reason, not recorded
+                result = validate_file(source)
+                receipts[index] = Receipt(source.name, now(), None, UNREADABLE, len(result.errors), 0, refused=result)
+                continue
+            staged.append((source, *stored, now()))
+        fresh: dict[str, int] = {}  # the first of each new file's places in ``staged``
+        for place, (_, sha256, _, _) in enumerate(staged):
+            if sha256 not in fresh and not _known(reg, sha256):
+                fresh[sha256] = place
+        synced = {sha: threads.submit(reg.store.sync, sha) for sha in fresh}
+        results = iter_validate([reg.store.path(sha) for sha in fresh], jobs=jobs, keep_documents=True)
+        for place, result in zip(fresh.values(), results):
+            source, sha256, size, received = staged[place]
+            result = _as_named(result, source.name)
+            try:
+                synced[sha256].result()
+            except OSError as error:
+                raise as_register_error(error, reg.store.folder) from None
+            taken[place] = _record(reg, source.name, sha256, size, received, sender, year, result)
+            if not taken[place].duplicate:
+                taken[place].problems = result.problems
+            if progress:
+                progress(taken[place])
     for place, (source, sha256, _, received) in enumerate(staged):
         if place not in taken:
             taken[place] = _record_duplicate(reg, source.name, sha256, received, sender)
@@ -100,6 +106,20 @@ def collect(reg: Register, paths: Iterable[Path | str], *, sender: str | None = 
         if index not in receipts:
             receipts[index] = taken[next(order)]
     return [receipts[i] for i in range(len(files))]
+
+
+def _stage(reg: Register, source: Path) -> tuple[str, int] | None:
+    """``source`` copied into the store (not yet synced): its SHA-256 and size; None if it is not a
+    regular file that can be opened (a FIFO, a device, a link to nothing: never read)."""
+    try:
+        handle = open_regular(source)
+    except ContainerProblem:
+        return None
+    try:
+        with handle:
+            return reg.store.put(handle, durable=False)
+    except OSError as error:
+        raise as_register_error(error, reg.store.folder) from None
 
 
 def _known(reg: Register, sha256: str) -> bool:
@@ -229,10 +249,12 @@ def _make_feedback(reg: Register, jobs: int | None) -> None:
             except OSError as error:
                 raise as_register_error(error, reg.store.folder) from None
             with reg.transaction() as conn:
+                sid = by_file[result.file]["id"]
+                if conn.execute("SELECT feedback_sha256 FROM submissions WHERE id = ?", (sid,)).fetchone()[0]:
+                    continue  # another collect running at once recorded its copy first: that one stays
                 conn.execute("INSERT OR IGNORE INTO blobs (sha256, size, kind) VALUES (?, ?, 'feedback')",
                              (sha256, size))
-                conn.execute("UPDATE submissions SET feedback_sha256 = ? WHERE id = ?",
-                             (sha256, by_file[result.file]["id"]))
+                conn.execute("UPDATE submissions SET feedback_sha256 = ? WHERE id = ?", (sha256, sid))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

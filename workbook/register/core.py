@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,7 +26,7 @@ class Register:
     def open(cls, path: Path | str | None = None) -> Register:
         """Open the register at ``path`` (default ``$WORKBOOK_DB`` or ``register.sqlite`` here),
         creating and migrating it as needed; :class:`RegisterError` when it cannot."""
-        where = Path(path or os.environ.get("WORKBOOK_DB") or db.DEFAULT_DB)
+        where = db.register_path(path)
         if not where.parent.is_dir():
             raise RegisterError("register.error_no_folder", path=where.parent)
         return cls(where, db.connect(where), Store(db.store_folder(where)))

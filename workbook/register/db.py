@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import os
 import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -97,6 +99,11 @@ class RegisterError(WorkbookError):
     """The register cannot be opened or written: a catalogue key (``register.error_*``) and its params."""
 
 
+def register_path(path: Path | str | None = None) -> Path:
+    """The register's file: ``path``, else ``$WORKBOOK_DB``, else ``register.sqlite`` in the current folder."""
+    return Path(path or os.environ.get("WORKBOOK_DB") or DEFAULT_DB)
+
+
 def store_folder(db_path: Path) -> Path:
     """The store beside the database: ``register.sqlite`` keeps its files in ``register-lager/``."""
     return db_path.with_name(db_path.stem + "-lager")
@@ -113,26 +120,56 @@ def connect(db_path: Path) -> sqlite3.Connection:
     conn.row_factory = sqlite3.Row
     try:
         conn.execute("PRAGMA foreign_keys = ON")
-        if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-            conn.execute("PRAGMA journal_mode = WAL")
+        _schema_version(conn, db_path)  # refuse another program's file before changing anything in it
+        _use_wal(conn)
+        # FULL: each commit is on the disk before collect prints its receipt, even through a power
+        # cut (NORMAL would survive a killed process too, but a power cut could take the last
+        # records). Measured with bench_register.py, collect took the same time with either.
         conn.execute("PRAGMA synchronous = FULL")
         _migrate(conn, db_path)
     except sqlite3.DatabaseError as error:
         conn.close()
         raise as_register_error(error, db_path) from None
+    except RegisterError:
+        conn.close()
+        raise
     return conn
 
 
-def _migrate(conn: sqlite3.Connection, db_path: Path) -> None:
-    version = conn.execute("PRAGMA user_version").fetchone()[0]
+def _use_wal(conn: sqlite3.Connection) -> None:
+    """Switch the file to WAL once (it stays so). The switch needs the file to itself and SQLite
+    answers "locked" at once, without waiting, while another process has it open: so wait here."""
+    deadline = time.monotonic() + BUSY_TIMEOUT
+    while True:
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+                return
+            conn.execute("PRAGMA journal_mode = WAL")
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
+def _schema_version(conn: sqlite3.Connection, db_path: Path) -> int:
+    """The register's schema version (0: a new, empty file); RegisterError for a newer version or
+    a database that is not a register."""
+    # one statement, so one snapshot: another process may be making the tables at this moment
+    version, objects = conn.execute("SELECT (SELECT user_version FROM pragma_user_version),"
+                                    " (SELECT count(*) FROM sqlite_master)").fetchone()
     if version > SCHEMA_VERSION:
         raise RegisterError("register.error_newer", path=db_path, version=version)
-    if version == SCHEMA_VERSION:
-        return
-    if version == 0 and conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+    if version == 0 and objects:
         raise RegisterError("register.error_not_register", path=db_path)
+    return version
+
+
+def _migrate(conn: sqlite3.Connection, db_path: Path) -> None:
+    if _schema_version(conn, db_path) == SCHEMA_VERSION:
+        return
     with transaction(conn):
-        version = conn.execute("PRAGMA user_version").fetchone()[0]  # another process may have migrated
+        # asked again inside the transaction: another process may have made the tables meanwhile
+        version = _schema_version(conn, db_path)
         for script in MIGRATIONS[version:]:
             for statement in filter(str.strip, script.split(";")):
                 conn.execute(statement)
@@ -146,10 +183,13 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     conn.execute("BEGIN IMMEDIATE")
     try:
         yield conn
+        conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        # SQLite has already rolled back by itself after some failures (a full disk, an I/O
+        # error): a ROLLBACK then would fail and hide the real error.
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
         raise
-    conn.execute("COMMIT")
 
 
 def as_register_error(error: BaseException, path: Path) -> RegisterError:
@@ -163,6 +203,8 @@ def as_register_error(error: BaseException, path: Path) -> RegisterError:
         return RegisterError("register.error_readonly", path=path)
     if "locked" in words or "busy" in words:
         return RegisterError("register.error_locked", path=path)
-    if "not a database" in words or "malformed" in words:
+    if "malformed" in words:  # SQLite's own file, damaged (not another program's file)
+        return RegisterError("register.error_damaged", path=path)
+    if "not a database" in words:
         return RegisterError("register.error_not_register", path=path)
     return RegisterError("register.error_io", path=path, detail=errno.errorcode.get(code, str(error)) if code else str(error))

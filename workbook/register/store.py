@@ -1,8 +1,10 @@
 """The register's store: every file it was given, kept under its SHA-256, never overwritten or deleted.
 
 Files are named ``<store>/<first two hex digits>/<64 hex digits>`` and written atomically: streamed into
-``<store>/tmp/`` while hashed, flushed to disk, then linked (or renamed) into place. A file already in
-place under its hash is kept as it is. A collect killed between writing a file and recording it leaves
+``<store>/tmp/`` while hashed, linked (or renamed) into place, and synced to the disk (the file, its
+folder, the store) before anything records it. A file already in place under its hash is kept as it
+is if its bytes still hash right (one that a power cut left empty, or that was damaged, is replaced
+by the right bytes, which loses nothing). A collect killed between writing a file and recording it leaves
 a file with no record: :mod:`workbook.register.check` lists it, and the next collect of the same bytes
 adopts it.
 """
@@ -39,9 +41,10 @@ class Store:
             raise ValueError(f"not a SHA-256: {sha256!r}")
         return self.folder / sha256[:2] / sha256
 
-    def put(self, source: BinaryIO) -> tuple[str, int]:
+    def put(self, source: BinaryIO, *, durable: bool = True) -> tuple[str, int]:
         """Copy the open file ``source`` into the store; its SHA-256 and size. Raises OSError (disk
-        full, read-only)."""
+        full, read-only). With ``durable=False`` the file is in place but perhaps not yet on the
+        disk itself: :meth:`sync` it before anything records it (collect syncs many files at once)."""
         tmp_folder = self.folder / "tmp"
         tmp_folder.mkdir(parents=True, exist_ok=True)
         digest, size = hashlib.sha256(), 0
@@ -53,16 +56,33 @@ class Store:
                     digest.update(chunk)
                     size += len(chunk)
                     out.write(chunk)
-                out.flush()
-                os.fsync(out.fileno())
             sha256 = digest.hexdigest()
             target = self.path(sha256)
             if not target.exists():
                 target.parent.mkdir(exist_ok=True)
                 _place(tmp, target)
+            elif not self.verify(sha256):
+                # The name is there but its bytes are not (damaged on disk, or altered): these are
+                # the very bytes the name stands for, so putting them in place loses nothing.
+                os.replace(tmp, target)
+            if durable:  # also a file already there: a killed collect may have left it unsynced
+                self.sync(sha256)
             return sha256, size
         finally:
             tmp.unlink(missing_ok=True)
+
+    def sync(self, sha256: str) -> None:
+        """Make the stored file ``sha256``, its name and its folder's name durable (after
+        ``put(..., durable=False)``). Safe to call from several threads at once: file systems
+        with a journal then commit many files' syncs together, far cheaper than one by one."""
+        target = self.path(sha256)
+        fd = os.open(target, os.O_RDWR if os.name == "nt" else os.O_RDONLY)  # Windows flushes only writable handles
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        _sync_folder(target.parent)
+        _sync_folder(self.folder)
 
     def verify(self, sha256: str) -> bool | None:
         """True when the stored file hashes to its name, False when it does not, None when it is missing."""
@@ -89,7 +109,6 @@ def _place(tmp: Path, target: Path) -> None:
     except OSError:
         if not target.exists():
             os.replace(tmp, target)
-    _sync_folder(target.parent)
 
 
 def _sync_folder(folder: Path) -> None:

@@ -25,12 +25,13 @@ app = typer.Typer(cls=Group, help=text("register.help"), no_args_is_help=True, a
 DbOption = Annotated[Optional[Path], typer.Option("--db", help=text("register.help_db"), metavar=text("help.file"))]
 
 
-def open_register(db: Path | None) -> Register:
-    """The register named by ``--db`` (or its default), opened; a one-line error if it cannot be."""
+def open_register(db: Path | None, *, create: bool = False) -> Register:
+    """The register named by ``--db`` (or its default), opened; a one-line error if it cannot be
+    or, unless ``create`` (the commands that put something in), if it is not there."""
     from workbook.register import Register
 
     with library_errors():
-        return Register.open(db)
+        return Register.open(db, create=create)
 
 
 def collect(
@@ -49,7 +50,7 @@ def collect(
 
     files = collect_workbooks(paths)
     wanted_year, wanted_jobs = whole_number(year, "--year", minimum=1), whole_number(jobs, "--jobs", minimum=1)
-    with open_register(db) as reg, library_errors():
+    with open_register(db, create=True) as reg, library_errors():
         receipts = take_in(reg, files, sender=sender, year=wanted_year, jobs=wanted_jobs)
     if as_json:
         write_stdout(json_text({"receipts": [_receipt_dict(r) for r in receipts]}))

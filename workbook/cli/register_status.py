@@ -40,7 +40,7 @@ def agencies_import(
 
     path = existing_file(file, text("help.file"))
     wanted = _year(year)
-    with open_register(db) as reg, library_errors():
+    with open_register(db, create=True) as reg, library_errors():
         result = import_agencies(reg, path, wanted)
     for warning in result.warnings:
         say(err, warning, "yellow")
@@ -107,7 +107,7 @@ def deadline(
     wanted = _year(year)
     with library_errors():
         day = parse_date(date)
-    with open_register(db) as reg, library_errors():
+    with open_register(db, create=True) as reg, library_errors():
         set_deadline(reg, wanted, day)
     say(out, text("register.deadline.set", year=wanted, date=shown_date(day)), "green")
     if day.year <= wanted:

@@ -23,12 +23,16 @@ class Register:
     store: Store
 
     @classmethod
-    def open(cls, path: Path | str | None = None) -> Register:
+    def open(cls, path: Path | str | None = None, *, create: bool = True) -> Register:
         """Open the register at ``path`` (default ``$WORKBOOK_DB`` or ``register.sqlite`` here),
-        creating and migrating it as needed; :class:`RegisterError` when it cannot."""
+        migrating it as needed, and creating it if ``create`` (else a register that is not there
+        is an error: a mistyped ``--db`` must not answer from a new, empty register);
+        :class:`RegisterError` when it cannot."""
         where = db.register_path(path)
         if not where.parent.is_dir():
             raise RegisterError("register.error_no_folder", path=where.parent)
+        if not create and not where.exists():
+            raise RegisterError("register.error_no_register", path=where)
         return cls(where, db.connect(where), Store(db.store_folder(where)))
 
     def close(self) -> None:

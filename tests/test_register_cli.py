@@ -1,0 +1,44 @@
+"""The register's commands as the central unit meets them: a mistyped register is said, not made."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from workbook.cli import app
+
+READING = [
+    ["register", "status", "--year", "2020"],
+    ["register", "history", "Skoleetaten", "--year", "2020"],
+    ["register", "agencies", "list"],
+    ["register", "feedback", "--year", "2020", "-o", "ut"],
+    ["register", "export", "--year", "2020", "-o", "arkiv"],
+    ["register", "link", "--all", "--year", "2020", "-o", "lenker.csv", "--base-url", "https://example.no"],
+    ["register", "check"],
+    ["consolidate", "--year", "2020", "-o", "samlet.xlsx"],
+    ["generate", "--year", "2021", "--out-dir", "2021"],
+]
+
+
+@pytest.mark.parametrize("command", READING, ids=lambda c: " ".join(c[:3]))
+def test_a_command_that_reads_the_register_does_not_make_a_new_one(tmp_path: Path, command: list[str],
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    mistyped = tmp_path / "regsiter.sqlite"
+    result = CliRunner().invoke(app, [*command, "--db", str(mistyped)])
+    assert result.exit_code == 2, result.output
+    assert str(mistyped) in result.output and ("Det finnes ikke noe register i" in result.output
+                                               or "finnes ikke" in result.output)
+    assert "Traceback" not in result.output
+    assert list(tmp_path.iterdir()) == []  # nothing made: no database, no store, no output
+
+
+def test_the_commands_that_put_something_in_start_a_register(tmp_path: Path) -> None:
+    db = tmp_path / "ny.sqlite"
+    result = CliRunner().invoke(app, ["register", "deadline", "2021-02-15", "--year", "2020", "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    assert db.is_file()
+    status = CliRunner().invoke(app, ["register", "status", "--year", "2020", "--db", str(db)])
+    assert status.exit_code == 0 and "15.02.2021" in status.output

@@ -61,7 +61,7 @@ def reg(filled: Path, tmp_path: Path) -> Register:
 def _list(folder: Path) -> list[dict[str, str]]:
     raw = (folder / "utsending.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
-    return list(csv.DictReader(raw.decode("utf-8-sig").splitlines()))
+    return list(csv.DictReader(raw.decode("utf-8-sig").splitlines(), delimiter=";"))
 
 
 def test_the_invalid_agency_gets_its_annotated_copy_and_a_line_in_the_list(reg: Register, tmp_path: Path) -> None:

@@ -92,7 +92,7 @@ def test_all_links_go_to_a_csv_that_reads_back_and_each_says_how_many_it_revoked
     assert "4 nye opplastingslenker for 2020" in made.output and "1 tidligere lenker er trukket tilbake" in made.output
     raw = (tmp_path / "lenker.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
-    rows = list(csv.reader(raw.decode("utf-8-sig").splitlines()))
+    rows = list(csv.reader(raw.decode("utf-8-sig").splitlines(), delimiter=";"))
     assert rows[0] == ["Virksomhet", "E-post", "Lenke"]
     assert [(r[0], r[1]) for r in rows[1:]] == [
         ("Fjordvik kommune", "post@fjordvik.no"), ("Fjordvik kommune, Bymiljøetaten", "bym@fjordvik.no"),

@@ -171,7 +171,7 @@ def write_status(result: Status, output: Path | str) -> Path:
     kind = output.suffix.lower()
     if kind == ".csv":
         lines = [[cells(line)[key] for key in COLUMNS] for line in result.rows()]
-        return write_csv(output, [headers(), *lines], delimiter=";")
+        return write_csv(output, [headers(), *lines])
     if kind == ".xlsx":
         return _write_xlsx(result, output)
     raise RegisterError("register.status.error_output", file=output.name)

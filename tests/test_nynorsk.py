@@ -38,10 +38,11 @@ LONG = 40  # a text this long (placeholders left out) is one a translator must h
 
 
 def _names(template: str | list[str]) -> list[tuple[str, str]]:
-    """(name, format spec) of every placeholder, sorted: ``{seconds:g}`` is ``("seconds", "g")``."""
+    """(name, format spec) of every placeholder, sorted: ``{seconds:g}`` is ``("seconds", "g")``; a
+    count with its words (``{count:virksomhet|virksomheter}``) is ``("count", "|")``, its words the language's."""
     items = template if isinstance(template, list) else [template]
-    return sorted((name, spec or "") for item in items for _, name, spec, _ in string.Formatter().parse(item)
-                  if name is not None)
+    return sorted((name, "|" if spec and "|" in spec else spec or "") for item in items
+                  for _, name, spec, _ in string.Formatter().parse(item) if name is not None)
 
 
 def _bare(text: str) -> str:

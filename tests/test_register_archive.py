@@ -154,4 +154,4 @@ def test_the_command_says_what_is_in_the_package_and_what_is_not(reg: Register, 
     assert result.exit_code == 0, result.output
     assert "Arkivpakken for 2020 med 4 innleveringer" in result.output
     assert "Uten gyldig innlevering, ikke med: Fjordvik kommune, Teknisk etat, Fjordvik kommune, Vannetaten." in result.output
-    assert "1 gyldige innleveringer fra virksomheter som ikke er på listen" in result.output
+    assert "1 gyldig innlevering fra virksomheter som ikke er på listen" in result.output

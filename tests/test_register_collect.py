@@ -252,7 +252,7 @@ def test_the_command_prints_a_receipt_per_file(tmp_path: Path) -> None:
     assert lines[start + 2].startswith("  Mottatt: ")
     assert lines[start + 3:start + 6] == ["  Fra: post@fjordvik.no", f"  SHA-256: {member}",
                                           "  Resultat: gyldig (0 feil, 0 advarsler)"]
-    assert "  Resultat: ugyldig (10 feil, 1 advarsler)" in lines
+    assert "  Resultat: ugyldig (10 feil, 1 advarsel)" in lines
     assert "«ca. 300» er ikke et tall" in first.stdout  # the problems themselves, as validate says them
     assert lines[-1] == text("register.collect.totals", files=2, new=2, valid=1, invalid=1, unreadable=0, duplicates=0)
     again = runner.invoke(app, args)

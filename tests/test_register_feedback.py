@@ -122,7 +122,7 @@ def test_the_command_says_what_it_wrote(reg: Register, tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["register", "feedback", "--year", "2020", "-o", str(tmp_path / "ut"),
                                       "--db", str(reg.path)])
     assert result.exit_code == 0, result.output
-    assert "Tilbakemelding til 1 virksomheter for 2020" in result.output
+    assert "Tilbakemelding til 1 virksomhet for 2020" in result.output
     assert "Fjordvik kommune, Teknisk etat: versjon 1, 10 feil" in result.output
     empty = CliRunner().invoke(app, ["register", "feedback", "--year", "2019", "-o", str(tmp_path / "tom"),
                                      "--db", str(reg.path)])

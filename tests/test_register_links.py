@@ -89,7 +89,7 @@ def test_all_links_go_to_a_csv_that_reads_back_and_each_says_how_many_it_revoked
     made = runner.invoke(app, ["register", "link", "--all", "--year", "2020", "-o", str(tmp_path / "lenker.csv"),
                                "--base-url", BASE, *db])
     assert made.exit_code == 0, made.output
-    assert "4 nye opplastingslenker for 2020" in made.output and "1 tidligere lenker er trukket tilbake" in made.output
+    assert "4 nye opplastingslenker for 2020" in made.output and "1 tidligere lenke er trukket tilbake" in made.output
     raw = (tmp_path / "lenker.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(raw.decode("utf-8-sig").splitlines(), delimiter=";"))

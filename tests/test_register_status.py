@@ -262,7 +262,7 @@ def test_the_overview_as_csv_for_the_mail_merge(filled: Path, tmp_path: Path) ->
 def test_status_cli(filled: Path, tmp_path: Path) -> None:
     result = invoke("status", "--year", "2020", "--db", str(filled))
     assert result.exit_code == 0, result.output
-    assert "Status for 2020: 5 virksomheter, 3 gyldige, 1 ugyldige, 1 ikke levert." in result.stdout
+    assert "Status for 2020: 5 virksomheter, 3 gyldige, 1 ugyldig, 1 ikke levert." in result.stdout
     assert f"  {WATER}: ikke levert" in result.stdout
     assert "ukjent virksomhet" in result.stdout and "tull.xlsx: kan ikke leses" in result.stdout
     payload = json.loads(invoke("status", "--year", "2020", "--json", "--db", str(filled)).stdout)

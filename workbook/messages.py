@@ -9,6 +9,7 @@ folder beside ``nb/`` with the same keys.
 from __future__ import annotations
 
 import functools
+import string
 from pathlib import Path
 from typing import Any
 
@@ -48,12 +49,28 @@ def _flatten(tree: dict[str, Any], prefix: str, out: dict[str, Any]) -> None:
             out[dotted] = str(value)
 
 
+class _Formatter(string.Formatter):
+    """``str.format`` with one addition for counts: ``{count:virksomhet|virksomheter}`` is the
+    number and the word that agrees with it (``1 virksomhet``, ``2 virksomheter``, ``0 virksomheter``),
+    as both Norwegian standards count. Written here because the catalogue is plain YAML read with
+    ``str.format``, and gettext's plural forms would need a catalogue in another format."""
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if "|" in format_spec:
+            one, other = format_spec.split("|", 1)
+            return f"{value} {one if value == 1 else other}"
+        return super().format_field(value, format_spec)
+
+
+_FORMATTER = _Formatter()
+
+
 def text(key: str, language: str = DEFAULT_LANGUAGE, /, **values: Any) -> str:
     """The text for ``key``, formatted with ``values``; a missing key is a bug and raises KeyError."""
     template = catalogue(language)[key]
     if not isinstance(template, str):
         raise KeyError(f"{key} is a list: use lines()")
-    return template.format(**values) if values else template
+    return _FORMATTER.format(template, **values) if values else template
 
 
 def lines(key: str, language: str = DEFAULT_LANGUAGE) -> list[str]:

@@ -129,7 +129,7 @@ def test_a_csv_written_by_the_tool_opens_as_text(tmp_path):
     raw = path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # Excel reads æøå right
     with path.open(encoding="utf-8-sig", newline="") as handle:
-        back = list(csv.reader(handle))
+        back = list(csv.reader(handle, delimiter=";"))  # as Norwegian Excel separates
     assert back == [["Virksomhet", "Svar", "Antall"], ["'" + SHEET_NAME, "'=1+1", "3"], ["Bydel Øst", "", "-2"]]
     assert not any(cell.startswith(("=", "+", "-", "@")) and not cell.lstrip("-").isdigit()
                    for row in back for cell in row)

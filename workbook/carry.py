@@ -19,7 +19,7 @@ from typing import Any
 
 from workbook.crossrules import CHECKS
 from workbook.errors import DataFormatError
-from workbook.filenames import ascii_stem
+from workbook.filenames import ascii_stem, unique_names
 from workbook.form import ROLE_AGENCY, Field, Form
 from workbook.generate import check_value, generate
 from workbook.messages import DEFAULT_LANGUAGE, text
@@ -193,14 +193,4 @@ def file_stem(agency: str) -> str:
 def file_names(agencies: Iterable[str]) -> list[str]:
     """One file name per agency, in order, unique even where Windows ignores case: a second
     ``oslo`` is ``oslo-2.xlsx``."""
-    taken: set[str] = set()
-    names = []
-    for agency in agencies:
-        stem = file_stem(agency)
-        name, number = stem + SUFFIX, 1
-        while name.casefold() in taken:
-            number += 1
-            name = f"{stem}-{number}{SUFFIX}"
-        taken.add(name.casefold())
-        names.append(name)
-    return names
+    return [stem + SUFFIX for stem in unique_names(map(file_stem, agencies), lambda stem, n: f"{stem}-{n}")]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Iterable
 
 #: Norwegian (and a few other) letters that Unicode decomposition does not fold to ASCII.
 _FOLD = str.maketrans({"æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "œ": "oe", "Œ": "OE", "ß": "ss", "đ": "d",
@@ -49,16 +50,17 @@ def safe_file_name(name: str, fallback: str = "_") -> str:
     return cleaned
 
 
-def unique_names(names: list[str]) -> list[str]:
+def unique_names(names: Iterable[str], numbered: Callable[[str, int], str] = lambda name, n: f"{name} ({n})"
+                 ) -> list[str]:
     """The names made distinct as Windows compares them (case-insensitive): a name met again gets
-    `` (2)``, `` (3)``… (the first keeps its name)."""
+    a number (``numbered``; by default `` (2)``, `` (3)``…); the first keeps its name."""
     taken: set[str] = set()
     unique: list[str] = []
     for name in names:
         candidate, number = name, 1
         while candidate.casefold() in taken:
             number += 1
-            candidate = f"{name} ({number})"
+            candidate = numbered(name, number)
         taken.add(candidate.casefold())
         unique.append(candidate)
     return unique

@@ -42,3 +42,16 @@ def test_the_commands_that_put_something_in_start_a_register(tmp_path: Path) -> 
     assert db.is_file()
     status = CliRunner().invoke(app, ["register", "status", "--year", "2020", "--db", str(db)])
     assert status.exit_code == 0 and "15.02.2021" in status.output
+
+
+def test_a_list_workbook_keeps_every_text_as_typed(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    from workbook.register.listbook import write_list
+
+    typed = ["=HYPERLINK(\"http://x\")", "_x0041_ literal", "+47 22 00 00 00", "@sum", "Bymiljøetaten"]
+    path = write_list(tmp_path / "liste.xlsx", "Liste", ["Tekst", "Tall"], [[t, 7] for t in typed], (30, 8))
+    sheet = load_workbook(path).active
+    assert [sheet.cell(row, 1).value for row in range(2, 2 + len(typed))] == typed
+    assert all(sheet.cell(row, 1).data_type == "s" for row in range(2, 2 + len(typed)))  # never a formula
+    assert sheet.cell(2, 2).value == 7 and not (tmp_path / "liste.xlsx.part").exists()

@@ -19,7 +19,6 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-import xlsxwriter
 
 from workbook.annotate import target_path
 from workbook.csv_safe import write_csv
@@ -141,21 +140,7 @@ def _write_lists(folder: Path, entries: list[Feedback]) -> list[Path]:
 
 def _write_xlsx(path: Path, rows: list[list[object]]) -> Path:
     """The list as a workbook: every text written as a text (never a formula or a link)."""
-    book = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False,
-                                           "strings_to_urls": False})
-    sheet = book.add_worksheet(text("register.feedback.sheet"))
-    bold = book.add_format({"bold": True})
-    for r, row in enumerate(rows):
-        for c, value in enumerate(row):
-            if isinstance(value, int):
-                sheet.write_number(r, c, value)
-            else:
-                sheet.write_string(r, c, "" if value is None else str(value), bold if r == 0 else None)
-    for c, width in enumerate((36, 30, 9, 22, 8, 50, 60)):
-        sheet.set_column(c, c, width)
-    sheet.autofilter(0, 0, max(0, len(rows) - 1), len(rows[0]) - 1)
-    sheet.freeze_panes(1, 0)
-    sheet.set_landscape()
-    sheet.fit_to_pages(1, 0)  # printed: all columns on the width of a page
-    book.close()
-    return path
+    from workbook.register.listbook import write_list
+
+    return write_list(path, text("register.feedback.sheet"), [str(c) for c in rows[0]], rows[1:],  # type: ignore[arg-type]
+                      (36, 30, 9, 22, 8, 50, 60))

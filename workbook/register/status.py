@@ -178,51 +178,12 @@ def write_status(result: Status, output: Path | str) -> Path:
 
 
 def _write_xlsx(result: Status, output: Path) -> Path:
-    import xlsxwriter
+    from workbook.register.listbook import write_list
 
-    from workbook.ooxml_text import install_xlsxwriter_escape
-
-    install_xlsxwriter_escape()  # an agency's literal "_x0041_" comes back as typed
-    output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = output.with_name(output.name + ".part")
-    book = xlsxwriter.Workbook(str(tmp), {"strings_to_numbers": False, "strings_to_formulas": False,
-                                          "strings_to_urls": False})
-    try:
-        _fill(book, result)
-    except BaseException:
-        book.close()
-        tmp.unlink(missing_ok=True)
-        raise
-    book.close()
-    tmp.replace(output)
-    return output
-
-
-def _fill(book: Any, result: Status) -> None:
-    from workbook.style import FONT, FONT_SIZE, LIST_MARGINS, NUMBER_FORMAT, Styles, print_setup
-
-    styles = Styles(book)
-    # one line a row (no wrapping): the overview is for filtering and the mail merge, not for print
-    plain = book.add_format({"font_name": FONT, "font_size": FONT_SIZE, "valign": "top"})
-    number = book.add_format({"font_name": FONT, "font_size": FONT_SIZE, "valign": "top", "num_format": NUMBER_FORMAT,
-                              "align": "center"})
-    ws = book.add_worksheet(text("register.status.sheet"))
-    for col, key in enumerate(COLUMNS):
-        ws.set_column(col, col, WIDTHS[key])
-        _check(ws.write_string(0, col, text(f"register.status.col_{key}"), styles.header))
-    rows = result.rows()
-    for row, line in enumerate(rows, start=1):
-        for col, value in enumerate(cells(line)[key] for key in COLUMNS):
-            if isinstance(value, int):
-                _check(ws.write_number(row, col, value, number))
-            elif value:
-                _check(ws.write_string(row, col, value, plain))
-    ws.autofilter(0, 0, max(1, len(rows)), len(COLUMNS) - 1)
-    ws.freeze_panes(1, 1)
-    print_setup(ws, landscape=True, margins=LIST_MARGINS)
-    ws.print_area(0, 0, max(1, len(rows)), PRINTED - 1)
-    ws.repeat_rows(0)
-    _summary_sheet(book, styles, result)
+    rows = [[cells(line)[key] for key in COLUMNS] for line in result.rows()]
+    return write_list(output, text("register.status.sheet"), [text(f"register.status.col_{key}") for key in COLUMNS],
+                      rows, [WIDTHS[key] for key in COLUMNS], frozen_columns=1, printed_columns=PRINTED,
+                      more=lambda book, styles: _summary_sheet(book, styles, result))
 
 
 def _summary_sheet(book: Any, styles: Any, result: Status) -> None:
@@ -239,9 +200,3 @@ def _summary_sheet(book: Any, styles: Any, result: Status) -> None:
     for row, (key, count) in enumerate(result.counts().items(), start=2):
         ws.write_string(row, 0, text(f"register.status.count_{key}"), styles.label)
         ws.write_number(row, 1, count, styles.number)
-
-
-def _check(code: int) -> None:
-    """xlsxwriter says a refused cell (a text over Excel's limit) by its return code, not by raising."""
-    if code < 0:
-        raise RegisterError("register.status.error_cell", code=code)

@@ -218,3 +218,23 @@ def test_a_refused_consolidation_is_worded_in_the_cli_language(tmp_path: Path) -
     assert messages.text("consolidate.found_line", "nn", year=2021, form_id="ehn-offentlig", version="2020.1",
                          count=1) in error.worded("nn")
     assert error.worded("nn") != str(error)  # bokmål when not asked for
+
+
+def test_every_cli_module_words_through_the_cli_language() -> None:
+    """A CLI module that took ``text`` from ``workbook.messages`` would print bokmål under
+    ``WORKBOOK_LANG=nn``: each takes it from ``workbook.cli.common``."""
+    import ast
+
+    folder = Path(__file__).resolve().parent.parent / "workbook" / "cli"
+    wrong = [path.name for path in sorted(folder.glob("*.py")) if path.name != "common.py"
+             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+             if isinstance(node, ast.ImportFrom) and node.module == "workbook.messages"
+             and any(alias.name in ("text", "lines") for alias in node.names)]
+    assert wrong == []
+
+
+def test_the_register_help_is_nynorsk_throughout() -> None:
+    env = {**os.environ, "WORKBOOK_LANG": "nn", "COLUMNS": "200"}
+    shown = subprocess.run([sys.executable, "-m", "workbook", "register", "-h"], capture_output=True, text=True,
+                           env=env, check=True).stdout
+    assert "verksemd" in shown and "virksomhet" not in shown.replace("Virksomhet", "")

@@ -10,7 +10,7 @@ import typer
 from workbook.cli.common import err, json_text, library_errors, out, say, write_stdout
 from workbook.cli.localized import Command
 from workbook.cli.register import DbOption, app, open_register
-from workbook.messages import text
+from workbook.cli.common import text  # the catalogue, in the CLI language
 
 if TYPE_CHECKING:
     from workbook.register.check import CheckReport

@@ -13,7 +13,7 @@ import typer
 from workbook.cli.common import library_errors, out, say, usage_error, whole_number
 from workbook.cli.localized import Command
 from workbook.cli.register import DbOption, app, open_register
-from workbook.messages import text
+from workbook.cli.common import text  # the catalogue, in the CLI language
 
 YearOption = Annotated[str, typer.Option("--year", help=text("register.help_year"), metavar=text("help.year"),
                                          show_default=False)]

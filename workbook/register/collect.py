@@ -14,23 +14,20 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from workbook.container import ContainerProblem, open_regular
-from workbook.form import load_form
 from workbook.problems import Problem
 from workbook.register.core import Register
 from workbook.register.db import as_register_error
 from workbook.register.names import name_key
 from workbook.register.times import now
-from workbook.validate import FileResult, _lost, _validate_one, expand_paths, validate_file
-from workbook.workers import DEFAULT_TIMEOUT, run_isolated
+from workbook.validate import FileResult, expand_paths, iter_validate, validate_file
 
 VALID, INVALID, UNREADABLE = "valid", "invalid", "unreadable"
 #: hashes asked about in one query (SQLite allows 999 parameters before 3.32)
@@ -88,15 +85,16 @@ def collect(reg: Register, paths: Iterable[Path | str], *, sender: str | None = 
             if sha256 not in fresh and sha256 not in known:
                 fresh[sha256] = place
         synced = {sha: threads.submit(reg.store.sync, sha) for sha in fresh}
-        results = _validated([reg.store.path(sha) for sha in fresh], jobs)
-        for place, (result, document) in zip(fresh.values(), results):
+        # the answers are not kept: the commands that need them read the stored file (register.answers)
+        results = iter_validate([reg.store.path(sha) for sha in fresh], jobs=jobs)
+        for place, result in zip(fresh.values(), results):
             source, sha256, size, received = staged[place]
             result = _as_named(result, source.name)
             try:
                 synced[sha256].result()
             except OSError as error:
                 raise as_register_error(error, reg.store.folder) from None
-            taken[place] = _record(reg, source.name, sha256, size, received, sender, year, result, document)
+            taken[place] = _record(reg, source.name, sha256, size, received, sender, year, result)
             if not taken[place].duplicate:
                 taken[place].problems = result.problems
             if progress:
@@ -137,31 +135,6 @@ def _known(reg: Register, hashes: list[str]) -> set[str]:
     return found
 
 
-def _validated(paths: list[Path], jobs: int | None) -> Iterator[tuple[FileResult, str | None]]:
-    """Each stored file validated in worker processes, as ``validate`` does, in order: its result
-    and its answers as JSON text (None: none to keep)."""
-    if not paths:
-        return
-    jobs = max(1, min(jobs or os.cpu_count() or 1, len(paths)))
-    ready: dict[int, tuple[FileResult, str | None]] = {}
-    following = 0
-    for index, answer in run_isolated(_check_one, [str(p) for p in paths], jobs=jobs, timeout=DEFAULT_TIMEOUT,
-                                      on_lost=lambda path, why: (_lost(path, why, DEFAULT_TIMEOUT), None)):
-        ready[index] = answer
-        while following in ready:
-            yield ready.pop(following)
-            following += 1
-
-
-def _check_one(path: str) -> tuple[FileResult, str | None]:
-    """In a worker process: the file validated and its answers turned into JSON text there, so that
-    the parent (the one process that records, while both cores validate) neither receives the
-    answers as objects nor serialises them; the result goes back without them."""
-    result = _validate_one((path, True))
-    document = _document(result)
-    return dataclasses.replace(result, document=None, extra_records={}, form=None), document
-
-
 def _as_named(result: FileResult, filename: str) -> FileResult:
     """The result with its problems naming the file as the agency sent it, not its place in the store."""
     problems = [dataclasses.replace(p, file=filename) for p in result.problems]
@@ -185,18 +158,8 @@ def _agency_by_sender(reg: Register, year: int | None, sender: str | None) -> sq
     return rows[0] if len(rows) == 1 else None
 
 
-def _document(result: FileResult) -> str | None:
-    if result.document is None:
-        return None
-    try:
-        result.form = load_form(str(result.metadata.get("form_id")), str(result.metadata.get("form_version") or ""))
-    except Exception:  # noqa: BLE001 - no rules for it: the problems say so, no answers are kept
-        return None
-    return json.dumps(result.json_document(), ensure_ascii=False)
-
-
 def _record(reg: Register, filename: str, sha256: str, size: int, received: str, sender: str | None,
-            year: int | None, result: FileResult, document: str | None) -> Receipt:
+            year: int | None, result: FileResult) -> Receipt:
     outcome = VALID if result.valid else INVALID if result.readable else UNREADABLE
     year = _year(reg, result, year)
     agency = str(result.metadata.get("agency") or "").strip() or None
@@ -210,12 +173,12 @@ def _record(reg: Register, filename: str, sha256: str, size: int, received: str,
             conn.execute("INSERT OR IGNORE INTO blobs (sha256, size, kind) VALUES (?, ?, 'workbook')", (sha256, size))
             cursor = conn.execute(
                 "INSERT INTO submissions (sha256, year, agency, agency_key, role, form_id, form_version, language,"
-                " filename, received, sender, outcome, errors, warnings, document)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " filename, received, sender, outcome, errors, warnings)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (sha256, year, agency, name_key(agency) if agency else None, role,
                  _text(result.metadata.get("form_id")), _text(result.metadata.get("form_version")),
                  result.language if result.readable else None, filename, received, sender, outcome,
-                 len(result.errors), len(result.warnings), document))
+                 len(result.errors), len(result.warnings)))
             sid = cursor.lastrowid
             conn.executemany(
                 "INSERT INTO problems (submission_id, seq, code, severity, sheet, cell, field, problem)"

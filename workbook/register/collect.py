@@ -84,14 +84,18 @@ def collect(reg: Register, paths: Iterable[Path | str], *, sender: str | None = 
         for place, (_, sha256, _, _) in enumerate(staged):
             if sha256 not in fresh and sha256 not in known:
                 fresh[sha256] = place
-        synced = {sha: threads.submit(reg.store.sync, sha) for sha in fresh}
+        synced = {sha: threads.submit(reg.store.sync_data, sha) for sha in fresh}
+        # every file of this collect is in place now: each folder's names made durable once, not per file
+        named = {folder: threads.submit(reg.store.sync_folder, folder)
+                 for folder in {reg.store.path(sha).parent for sha in fresh} | {reg.store.folder}}
         # the answers are not kept: the commands that need them read the stored file (register.answers)
         results = iter_validate([reg.store.path(sha) for sha in fresh], jobs=jobs)
         for place, result in zip(fresh.values(), results):
             source, sha256, size, received = staged[place]
             result = _as_named(result, source.name)
             try:
-                synced[sha256].result()
+                for durable in (synced[sha256], named[reg.store.path(sha256).parent], named[reg.store.folder]):
+                    durable.result()
             except OSError as error:
                 raise as_register_error(error, reg.store.folder) from None
             taken[place] = _record(reg, source.name, sha256, size, received, sender, year, result)
@@ -137,6 +141,8 @@ def _known(reg: Register, hashes: list[str]) -> set[str]:
 
 def _as_named(result: FileResult, filename: str) -> FileResult:
     """The result with its problems naming the file as the agency sent it, not its place in the store."""
+    if not result.problems:
+        return result
     problems = [dataclasses.replace(p, file=filename) for p in result.problems]
     return dataclasses.replace(result, problems=problems)
 
@@ -166,6 +172,7 @@ def _record(reg: Register, filename: str, sha256: str, size: int, received: str,
     if agency is None and (by_sender := _agency_by_sender(reg, year, sender)) is not None:
         agency = by_sender["name"]
     role = result.metadata.get("role") if result.readable else None
+    key = name_key(agency) if agency else None
     with reg.transaction() as conn:
         if conn.execute("SELECT 1 FROM submissions WHERE sha256 = ?", (sha256,)).fetchone():
             pass  # another collect recorded the same bytes meanwhile: this is a duplicate
@@ -175,19 +182,22 @@ def _record(reg: Register, filename: str, sha256: str, size: int, received: str,
                 "INSERT INTO submissions (sha256, year, agency, agency_key, role, form_id, form_version, language,"
                 " filename, received, sender, outcome, errors, warnings)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (sha256, year, agency, name_key(agency) if agency else None, role,
+                (sha256, year, agency, key, role,
                  _text(result.metadata.get("form_id")), _text(result.metadata.get("form_version")),
                  result.language if result.readable else None, filename, received, sender, outcome,
                  len(result.errors), len(result.warnings)))
             sid = cursor.lastrowid
-            conn.executemany(
-                "INSERT INTO problems (submission_id, seq, code, severity, sheet, cell, field, problem)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [(sid, seq, p.code, p.severity, p.sheet, p.cell, p.key, json.dumps(p.to_dict(), ensure_ascii=False))
-                 for seq, p in enumerate(result.problems)])
+            if result.problems:
+                conn.executemany(
+                    "INSERT INTO problems (submission_id, seq, code, severity, sheet, cell, field, problem)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [(sid, seq, p.code, p.severity, p.sheet, p.cell, p.key,
+                      json.dumps(p.to_dict(), ensure_ascii=False)) for seq, p in enumerate(result.problems)])
             conn.execute("INSERT INTO receipts (submission_id, received, sender, filename, duplicate)"
                          " VALUES (?, ?, ?, ?, 0)", (sid, received, sender, filename))
-            row = conn.execute(f"SELECT {_RECEIPT_COLUMNS} FROM submissions WHERE id = ?", (sid,)).fetchone()
+            row = {"id": sid, "sha256": sha256, "year": year, "agency": agency,
+                   "agency_key": key, "received": received, "outcome": outcome,
+                   "errors": len(result.errors), "warnings": len(result.warnings)}
             return _receipt(reg, row, filename, received, duplicate=False, sender=sender)
     return _record_duplicate(reg, filename, sha256, received, sender)
 
@@ -200,7 +210,7 @@ def _record_duplicate(reg: Register, filename: str, sha256: str, received: str, 
     return _receipt(reg, row, filename, received, duplicate=True, sender=sender)
 
 
-def _receipt(reg: Register, row: sqlite3.Row, filename: str, received: str, *, duplicate: bool,
+def _receipt(reg: Register, row: sqlite3.Row | dict[str, Any], filename: str, received: str, *, duplicate: bool,
              sender: str | None = None) -> Receipt:
     known = version = None
     if row["agency_key"] is not None and row["year"] is not None:

@@ -98,6 +98,7 @@ def profile(files: list[Path], jobs: int, work: Path) -> None:
     from workbook.register import Register
     from workbook.register.collect import collect
 
+    (work / "profile").mkdir()
     with Register.open(work / "profile" / "register.sqlite") as reg:
         profiler = cProfile.Profile()
         profiler.enable()

@@ -84,14 +84,14 @@ def collect(reg: Register, paths: Iterable[Path | str], *, sender: str | None = 
         for place, (_, sha256, _, _) in enumerate(staged):
             if sha256 not in fresh and sha256 not in known:
                 fresh[sha256] = place
-        stored = {sha: reg.store.path(sha) for sha in fresh}
+        in_store = {sha: reg.store.path(sha) for sha in fresh}
         synced = {sha: threads.submit(reg.store.sync_data, sha) for sha in fresh}
         # every file of this collect is in place now: each folder's names made durable once, not per file
         named = {folder.name: threads.submit(reg.store.sync_folder, folder)
-                 for folder in {path.parent for path in stored.values()}}
+                 for folder in {path.parent for path in in_store.values()}}
         named[""] = threads.submit(reg.store.sync_folder)  # the store's own (its folders' names)
         # the answers are not kept: the commands that need them read the stored file (register.answers)
-        results = iter_validate(list(stored.values()), jobs=jobs)
+        results = iter_validate(list(in_store.values()), jobs=jobs)
         for place, result in zip(fresh.values(), results):
             source, sha256, size, received = staged[place]
             result = _as_named(result, source.name)

@@ -22,7 +22,7 @@ import json
 import shutil
 import sqlite3
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,7 +89,7 @@ def write_feedback(reg: Register, year: int, folder: Path | str) -> FeedbackRun:
     return FeedbackRun(folder, entries, lists, unattributed)
 
 
-def make_copies(reg: Register, rows: Iterable[sqlite3.Row], *, jobs: int | None = None) -> dict[int, str]:
+def make_copies(reg: Register, rows: Sequence[sqlite3.Row], *, jobs: int | None = None) -> dict[int, str]:
     """The annotated copy of each submission in ``rows`` (readable ones with problems), made where
     it has none yet (in worker processes, as ``validate --annotate`` makes them), kept in the store
     and recorded; per submission id the hash of its recorded copy. A submission no copy can be made

@@ -21,7 +21,7 @@ from workbook.generate import generate
 from workbook.register import Register
 from workbook.register.collect import collect
 from workbook.register.names import name_key
-from workbook.validate import validate_file
+from workbook.validate import check_file, validate_file
 
 FJORDVIK = ROOT / "samples" / "fjordvik"
 MEMBER = "Fjordvik kommune"
@@ -49,6 +49,12 @@ def register(tmp_path: Path) -> Path:
         receipts = collect(reg, [FJORDVIK], sender="innkjop@fjordvik.kommune.no")
     assert {r.outcome for r in receipts} == {"valid", "invalid"}
     return db
+
+
+def _exported(db: Path, row: Any) -> dict[str, Any]:
+    """A submission's answers as ``workbook export`` writes them from its stored file."""
+    with Register.open(db) as reg:
+        return check_file(reg.store.path(row["sha256"])).json_document()
 
 
 def _run(*args: str) -> Any:
@@ -87,7 +93,7 @@ def test_one_workbook_per_expected_agency_prefilled_from_its_newest_valid_submis
             continue
         assert re.fullmatch(rf"{re.escape(agency)} -> {re.escape(str(path))}: forhåndsutfylt fra innlevering av "
                             r"\d\d\.\d\d\.\d{4} kl\. \d\d:\d\d:\d\d", line), line
-        document = json.loads(last["document"])
+        document = _exported(register, last)
         for field_ in form.questions():
             if field_.carry:
                 assert data[field_.key] == document["data"][field_.key], (agency, field_.key)
@@ -128,15 +134,17 @@ def test_the_years_own_list_counts_and_each_workbook_keeps_its_language(register
 def test_an_earlier_years_submission_counts_and_a_value_the_rules_now_refuse_is_named(tmp_path: Path) -> None:
     db = tmp_path / "register.sqlite"
     source = json.loads((ROOT / "samples" / "json" / "fjordvik" / "agency-bymiljoetaten.json").read_text("utf-8"))
+    source["data"]["contact_email"] = "post(at)x.no"
     with Register.open(db) as reg:
-        assert collect(reg, [generate(tmp_path / "b.xlsx", prefill=source)])[0].outcome == "valid"
+        (receipt,) = collect(reg, [generate(tmp_path / "b.xlsx", prefill=source)])
+        assert receipt.outcome == "invalid" and receipt.errors == 1
     result = _run("--db", db, "--year", "2021", "--out-dir", tmp_path / "out")
     assert result.exit_code == 2 and not (tmp_path / "out").exists()  # no list for 2021 or before
     assert "Registeret har ingen virksomheter for 2021" in result.output
     with Register.open(db) as reg:
         _list(reg, 2022, [(source["agency"], ROLE_AGENCY)])
         # accepted under rules that took what today's refuse (as a later form version may): left out, named
-        reg.conn.execute("UPDATE submissions SET document = json_set(document, '$.data.contact_email', 'post(at)x.no')")
+        reg.conn.execute("UPDATE submissions SET outcome = 'valid', errors = 0")
         reg.conn.commit()
     result = _run("--db", db, "--year", "2022", "--out-dir", tmp_path / "out")  # nothing from 2021: 2020's
     assert result.exit_code == 0, result.output
@@ -167,10 +175,24 @@ def test_a_corrected_workbook_collected_later_is_the_one_carried(register: Path,
     corrected = ROOT / "samples" / "register" / "agency-teknisk-rettet.xlsx"
     with Register.open(register) as reg:
         assert collect(reg, [corrected])[0].outcome == "valid"
-        last = json.loads(reg.latest(2020, valid_only=True)[name_key("Fjordvik kommune, Teknisk etat")]["document"])
+        last = _exported(register, reg.latest(2020, valid_only=True)[name_key("Fjordvik kommune, Teknisk etat")])
     result = _run("--db", register, "--year", "2021", "--out-dir", tmp_path / "2021")
     assert result.exit_code == 0, result.output
     assert "Fjordvik kommune, Teknisk etat -> " in result.stdout and result.stdout.count("tomt skjema") == 1
     data = _read(tmp_path / "2021" / "fjordvik-kommune-teknisk-etat.xlsx").document["data"]
     assert data["contact_email"] == last["data"]["contact_email"] and "@" in data["contact_email"]
     assert data["membership_year"] == last["data"]["membership_year"] <= 2021
+
+
+def test_a_stored_file_altered_since_it_came_is_said_not_carried(register: Path, tmp_path: Path) -> None:
+    with Register.open(register) as reg:
+        row = reg.latest(2020, valid_only=True)[name_key("Fjordvik kommune, Skoleetaten")]
+        stored = reg.store.path(row["sha256"])
+    data = bytearray(stored.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    stored.write_bytes(bytes(data))
+    result = _run("--db", register, "--year", "2021", "--out-dir", tmp_path / "2021")
+    assert result.exit_code == 2, result.output  # a clear message, no traceback
+    assert f"Den lagrede filen til Fjordvik kommune, Skoleetaten (SHA-256 {row['sha256']}) mangler eller er endret" \
+        in result.output
+    assert not (tmp_path / "2021").exists()  # nothing written

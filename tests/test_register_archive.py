@@ -96,8 +96,11 @@ def test_the_package_holds_each_accepted_submission_and_its_checksums_verify(reg
             assert (hashlib.sha256(data).hexdigest(), len(data)) == (entry["sjekksum"], entry["filstoerrelse"])
             listed.add(path)
         assert (original["format"], document["format"]) == ("fmt/214", "fmt/817")
+        exported = tmp_path / f"export-{row['id']}.json"  # the answers as `workbook export` writes them
+        assert CliRunner().invoke(app, ["export", str(tmp_path / "arkiv" / original["referanseDokumentfil"]),
+                                        "-o", str(exported)]).exit_code == 0
         assert json.loads((tmp_path / "arkiv" / document["referanseDokumentfil"]).read_text("utf-8")) == \
-            json.loads(row["document"])
+            json.loads(exported.read_text("utf-8"))
         checked = json.loads((tmp_path / "arkiv" / result["referanseDokumentfil"]).read_text("utf-8"))
         assert (checked["utfall"], checked["antallFeil"], len(checked["problemer"])) == \
             ("gyldig", 0, len(reg.problems(row["id"])))

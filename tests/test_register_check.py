@@ -15,13 +15,19 @@ from workbook.cli import app
 from workbook.messages import text
 from workbook.register import Register
 from workbook.register.collect import collect
+from workbook.register.feedback import write_feedback
 
 TEKNISK = "agency-teknisk-med-feil.xlsx"
 
 
 @pytest.fixture(scope="module")
 def filled(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_register(tmp_path_factory.mktemp("fjordvik") / "mal")
+    """The Fjordvik samples collected, and the feedback written (so the invalid one's copy is kept)."""
+    folder = tmp_path_factory.mktemp("fjordvik")
+    db = build_register(folder / "mal")
+    with Register.open(db) as reg:
+        write_feedback(reg, 2020, folder / "tilbakemelding")
+    return db
 
 
 @pytest.fixture

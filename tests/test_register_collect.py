@@ -22,7 +22,9 @@ from workbook.messages import text
 from workbook.register import Register
 from workbook.register.collect import collect
 from workbook.register.db import store_folder
+from workbook.register.feedback import write_feedback
 from workbook.register.names import name_key
+from workbook.validate import validate_file
 
 HELSE = "Fjordvik kommune, Helseetaten"
 TEKNISK = "Fjordvik kommune, Teknisk etat"
@@ -125,7 +127,7 @@ def test_every_broken_file_is_recorded_as_unreadable_with_its_problem(
             assert receipt.refused is None and not receipt.duplicate, name
             row = reg.query("SELECT * FROM submissions WHERE id = ?", receipt.submission_id)[0]
             assert row["outcome"] == receipt.outcome != "valid", name
-            assert row["outcome"] == ("invalid" if row["document"] is not None else "unreadable"), name
+            assert row["outcome"] == ("invalid" if validate_file(path).readable else "unreadable"), name
             assert row["filename"] == path.name and row["year"] == YEAR
             assert code in {p["code"] for p in reg.problems(row["id"])}, name
             assert row["errors"] >= 1
@@ -221,8 +223,12 @@ def test_the_database_holds_no_path(register: Path, tmp_path: Path) -> None:
                 assert json.loads(value)["file"] in {p.name for p in FJORDVIK.glob("*.xlsx")}
 
 
-def test_an_invalid_workbook_has_its_feedback_copy_in_the_store(register: Path) -> None:
+def test_an_invalid_workbook_gets_its_feedback_copy_when_feedback_is_written_not_when_collected(
+        register: Path, tmp_path: Path) -> None:
     with Register.open(register) as reg:
+        assert reg.query("SELECT count(*) FROM submissions WHERE feedback_sha256 IS NOT NULL")[0][0] == 0
+        assert count(reg, "blobs") == reg.query("SELECT count(*) FROM blobs WHERE kind = 'workbook'")[0][0]
+        write_feedback(reg, YEAR, tmp_path / "ut")
         rows = {r["filename"]: r for r in reg.query("SELECT * FROM submissions")}
         bad = rows["agency-teknisk-med-feil.xlsx"]
         assert bad["outcome"] == "invalid" and bad["feedback_sha256"] is not None
@@ -230,6 +236,12 @@ def test_an_invalid_workbook_has_its_feedback_copy_in_the_store(register: Path) 
         (kind,) = reg.query("SELECT kind FROM blobs WHERE sha256 = ?", bad["feedback_sha256"])
         assert kind[0] == "feedback" and reg.store.verify(bad["feedback_sha256"])
         copy = reg.store.path(bad["feedback_sha256"])
+        stored = reg.store.names()
+        write_feedback(reg, YEAR, tmp_path / "igjen")  # the next run sends the kept copy, makes no new one
+        assert reg.store.names() == stored
+        assert reg.query("SELECT feedback_sha256 FROM submissions WHERE id = ?", bad["id"])[0][0] == bad["feedback_sha256"]
+    sent_again = tmp_path / "igjen" / TEKNISK / "agency-teknisk-med-feil-tilbakemelding.xlsx"
+    assert sent_again.read_bytes() == copy.read_bytes()
     with zipfile.ZipFile(copy) as package:
         comments = b"".join(package.read(n) for n in package.namelist() if n.startswith("xl/comments"))
     assert "ca. 300".encode() in comments  # the problem is told at its cell in the copy sent back

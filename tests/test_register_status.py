@@ -22,6 +22,7 @@ from workbook.register import Register, RegisterError
 from workbook.register.agencies import import_agencies, read_agencies
 from workbook.register.collect import collect
 from workbook.register.deadline import parse_date, set_deadline
+from workbook.register.feedback import write_feedback
 from workbook.register.history import history
 from workbook.register.names import feedback_file_name
 from workbook.register.status import COLUMNS, status, write_status
@@ -203,7 +204,7 @@ def test_status_of_every_expected_and_unknown_agency(filled: Path) -> None:
     assert by_name[WATER].status == "missing" and by_name[WATER].version is None
     assert by_name[TECHNICAL].status == "invalid" and by_name[TECHNICAL].errors == 10
     assert by_name[TECHNICAL].feedback_file == feedback_file_name(TECHNICAL, "agency-teknisk-med-feil.xlsx")
-    assert by_name[TECHNICAL].feedback_sha256
+    assert by_name[TECHNICAL].feedback_sha256 is None  # named before ``register feedback`` has made the copy
     assert (by_name[HEALTH].status, by_name[HEALTH].version, by_name[HEALTH].sender) == ("valid", 2, "helse@fjordvik.no")
     assert by_name[MEMBER].status == "valid" and by_name[MEMBER].role == "member"
     assert {a.agency for a in result.unknown} == {"Fjordvik kommune, Kultur- og idrettsetaten",
@@ -211,6 +212,22 @@ def test_status_of_every_expected_and_unknown_agency(filled: Path) -> None:
     assert [a.filename for a in result.unreadable] == ["tull.xlsx"]
     assert result.counts() | {} == {"expected": 5, "valid": 3, "invalid": 1, "unreadable": 0, "missing": 1, "late": 0,
                                     "unknown": 2, "unreadable_no_agency": 1}
+
+
+def test_status_names_the_feedback_file_that_feedback_writes(filled: Path, tmp_path: Path) -> None:
+    shutil.copy(filled, tmp_path / "register.sqlite")
+    shutil.copytree(filled.with_name("register-lager"), tmp_path / "register-lager")
+    with Register.open(tmp_path / "register.sqlite") as reg:
+        named = status(reg, 2020).agencies
+        run = write_feedback(reg, 2020, tmp_path / "ut")
+        after = status(reg, 2020).agencies
+    invalid = [a for a in named if a.status == "invalid"]
+    assert invalid and all(a.feedback_file for a in invalid)
+    assert all(a.feedback_file is None for a in named if a.status != "invalid")
+    assert [e.file.as_posix() for e in run.entries if e.kind == "copy"] == [a.feedback_file for a in invalid]
+    assert [a.feedback_file for a in after] == [a.feedback_file for a in named]  # the same before and after
+    assert all(a.feedback_sha256 for a in after if a.status == "invalid")
+
 
 
 def test_past_the_deadline_missing_is_late(filled: Path, tmp_path: Path) -> None:

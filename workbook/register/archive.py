@@ -6,7 +6,7 @@ register, see ``history``; valid files from agencies not on the list were not ac
 out, and the result counts them). Per agency a folder (its name made safe for Windows) holding
 
 - the original workbook, byte for byte as it came (``<stem>.xlsx``),
-- its answers as JSON (``<stem>.json``, ``submissions.document``),
+- its answers as JSON (``<stem>.json``, as ``workbook export`` writes them, read from the stored file),
 - its validation result as JSON (``<stem>-kontroll.json``: outcome, counts, problems),
 
 and, for the whole package, one metadata file :data:`METADATA_FILE` whose fields are Noark 5
@@ -28,6 +28,7 @@ from typing import Any
 
 from workbook import __version__
 from workbook.messages import text
+from workbook.register.answers import stored_answers
 from workbook.register.core import Register
 from workbook.register.db import RegisterError
 from workbook.register.names import safe_file_name, unique_names
@@ -66,11 +67,13 @@ def export_archive(reg: Register, year: int, folder: Path | str) -> ArchiveRun:
     accepted = reg.latest(year, valid_only=True)
     chosen = [(agency, accepted[agency["name_key"]]) for agency in agencies if agency["name_key"] in accepted]
     originals = {row["sha256"]: _original(reg, row) for _, row in chosen}  # all checked before writing
+    answers = stored_answers(reg, [row for _, row in chosen])
     folder = fresh_folder(folder)
     names = unique_names([safe_file_name(agency["name"], text("register.feedback.folder_fallback"))
                           for agency, _ in chosen])
     created = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-    records = [_write_record(reg, folder, Path(name), agency, row, originals[row["sha256"]], created)
+    records = [_write_record(reg, folder, Path(name), agency, row, originals[row["sha256"]],
+                             answers.get(row["id"], {}), created)
                for name, (agency, row) in zip(names, chosen)]
     metadata = {
         "format": FORMAT_NAME, "formatversjon": FORMAT_VERSION, "produsent": f"workbook {__version__}",
@@ -94,7 +97,7 @@ def _original(reg: Register, row: sqlite3.Row) -> bytes:
 
 
 def _write_record(reg: Register, folder: Path, sub: Path, agency: sqlite3.Row, row: sqlite3.Row,
-                  original: bytes, created: str) -> dict[str, Any]:
+                  original: bytes, document: dict[str, Any], created: str) -> dict[str, Any]:
     suffix = Path(row["filename"]).suffix.lower()
     suffix = suffix if suffix in FORMATS else ".xlsx"
     stem = safe_file_name(Path(row["filename"]).stem, text("register.feedback.file_fallback"))
@@ -102,7 +105,6 @@ def _write_record(reg: Register, folder: Path, sub: Path, agency: sqlite3.Row, r
     title = text("register.export.title", year=row["year"], agency=agency["name"], version=version)
     result = {"utfall": OUTCOMES[row["outcome"]], "antallFeil": row["errors"], "antallAdvarsler": row["warnings"],
               "problemer": [json.loads(p["problem"]) for p in reg.problems(row["id"])]}
-    document = json.loads(row["document"]) if row["document"] else {}
     files = [
         (sub / f"{stem}{suffix}", original, text("register.export.title_original", title=title)),
         (sub / f"{stem}.json", _json(document), text("register.export.title_document", title=title)),

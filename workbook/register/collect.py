@@ -6,16 +6,15 @@ recorded and leaves nothing half-written.
 The same bytes collected twice are one submission (the second time is a receipt of its own, marked
 as a duplicate); a newer file from the same agency is its next version. An unreadable file is
 recorded with its problem; its agency is the one whose contact e-mail is the sender (``--from``),
-if there is one.
+if there is one. The annotated feedback copies are made when there is feedback to send
+(:func:`workbook.register.feedback.make_copies`), not here: most files are never sent back.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
-import shutil
 import sqlite3
-import tempfile
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -23,15 +22,18 @@ from pathlib import Path
 from typing import Any
 
 from workbook.container import ContainerProblem, open_regular
-from workbook.form import load_form
 from workbook.problems import Problem
 from workbook.register.core import Register
 from workbook.register.db import as_register_error
 from workbook.register.names import name_key
 from workbook.register.times import now
-from workbook.validate import FileResult, annotate_results, expand_paths, iter_validate, validate_file
+from workbook.validate import FileResult, expand_paths, iter_validate, validate_file
 
 VALID, INVALID, UNREADABLE = "valid", "invalid", "unreadable"
+#: hashes asked about in one query (SQLite allows 999 parameters before 3.32)
+_QUERY_HASHES = 500
+#: what a receipt needs of a submission (not its answers)
+_RECEIPT_COLUMNS = "id, sha256, year, agency, agency_key, received, outcome, errors, warnings"
 #: threads copying files into the store and syncing them to the disk (they wait on the disk, not on the processor)
 STORE_THREADS = 8
 
@@ -77,17 +79,25 @@ def collect(reg: Register, paths: Iterable[Path | str], *, sender: str | None = 
                 receipts[index] = Receipt(source.name, now(), None, UNREADABLE, len(result.errors), 0, refused=result)
                 continue
             staged.append((source, *stored, now()))
+        known = _known(reg, [sha256 for _, sha256, _, _ in staged])
         fresh: dict[str, int] = {}  # the first of each new file's places in ``staged``
         for place, (_, sha256, _, _) in enumerate(staged):
-            if sha256 not in fresh and not _known(reg, sha256):
+            if sha256 not in fresh and sha256 not in known:
                 fresh[sha256] = place
-        synced = {sha: threads.submit(reg.store.sync, sha) for sha in fresh}
-        results = iter_validate([reg.store.path(sha) for sha in fresh], jobs=jobs, keep_documents=True)
+        in_store = {sha: reg.store.path(sha) for sha in fresh}
+        synced = {sha: threads.submit(reg.store.sync_data, sha) for sha in fresh}
+        # every file of this collect is in place now: each folder's names made durable once, not per file
+        named = {folder.name: threads.submit(reg.store.sync_folder, folder)
+                 for folder in {path.parent for path in in_store.values()}}
+        named[""] = threads.submit(reg.store.sync_folder)  # the store's own (its folders' names)
+        # the answers are not kept: the commands that need them read the stored file (register.answers)
+        results = iter_validate(list(in_store.values()), jobs=jobs)
         for place, result in zip(fresh.values(), results):
             source, sha256, size, received = staged[place]
             result = _as_named(result, source.name)
             try:
-                synced[sha256].result()
+                for durable in (synced[sha256], named[sha256[:2]], named[""]):
+                    durable.result()
             except OSError as error:
                 raise as_register_error(error, reg.store.folder) from None
             taken[place] = _record(reg, source.name, sha256, size, received, sender, year, result)
@@ -100,7 +110,6 @@ def collect(reg: Register, paths: Iterable[Path | str], *, sender: str | None = 
             taken[place] = _record_duplicate(reg, source.name, sha256, received, sender)
             if progress:
                 progress(taken[place])
-    _make_feedback(reg, jobs)
     order = iter(range(len(staged)))
     for index in range(len(files)):
         if index not in receipts:
@@ -122,16 +131,20 @@ def _stage(reg: Register, source: Path) -> tuple[str, int] | None:
         raise as_register_error(error, reg.store.folder) from None
 
 
-def _known(reg: Register, sha256: str) -> bool:
-    return bool(reg.query("SELECT 1 FROM submissions WHERE sha256 = ?", sha256))
-
-
-def _row(reg: Register, sha256: str) -> sqlite3.Row:
-    return reg.query("SELECT * FROM submissions WHERE sha256 = ?", sha256)[0]
+def _known(reg: Register, hashes: list[str]) -> set[str]:
+    """Which of ``hashes`` are submissions already (in one query per few hundred, not one per file)."""
+    found: set[str] = set()
+    for start in range(0, len(hashes), _QUERY_HASHES):
+        chunk = hashes[start:start + _QUERY_HASHES]
+        marks = ", ".join("?" * len(chunk))
+        found |= {row[0] for row in reg.query(f"SELECT sha256 FROM submissions WHERE sha256 IN ({marks})", *chunk)}
+    return found
 
 
 def _as_named(result: FileResult, filename: str) -> FileResult:
     """The result with its problems naming the file as the agency sent it, not its place in the store."""
+    if not result.problems:
+        return result
     problems = [dataclasses.replace(p, file=filename) for p in result.problems]
     return dataclasses.replace(result, problems=problems)
 
@@ -153,16 +166,6 @@ def _agency_by_sender(reg: Register, year: int | None, sender: str | None) -> sq
     return rows[0] if len(rows) == 1 else None
 
 
-def _document(result: FileResult) -> str | None:
-    if result.document is None:
-        return None
-    try:
-        result.form = load_form(str(result.metadata.get("form_id")), str(result.metadata.get("form_version") or ""))
-    except Exception:  # noqa: BLE001 - no rules for it: the problems say so, no answers are kept
-        return None
-    return json.dumps(result.json_document(), ensure_ascii=False)
-
-
 def _record(reg: Register, filename: str, sha256: str, size: int, received: str, sender: str | None,
             year: int | None, result: FileResult) -> Receipt:
     outcome = VALID if result.valid else INVALID if result.readable else UNREADABLE
@@ -171,7 +174,7 @@ def _record(reg: Register, filename: str, sha256: str, size: int, received: str,
     if agency is None and (by_sender := _agency_by_sender(reg, year, sender)) is not None:
         agency = by_sender["name"]
     role = result.metadata.get("role") if result.readable else None
-    document = _document(result)
+    key = name_key(agency) if agency else None
     with reg.transaction() as conn:
         if conn.execute("SELECT 1 FROM submissions WHERE sha256 = ?", (sha256,)).fetchone():
             pass  # another collect recorded the same bytes meanwhile: this is a duplicate
@@ -179,41 +182,46 @@ def _record(reg: Register, filename: str, sha256: str, size: int, received: str,
             conn.execute("INSERT OR IGNORE INTO blobs (sha256, size, kind) VALUES (?, ?, 'workbook')", (sha256, size))
             cursor = conn.execute(
                 "INSERT INTO submissions (sha256, year, agency, agency_key, role, form_id, form_version, language,"
-                " filename, received, sender, outcome, errors, warnings, document)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (sha256, year, agency, name_key(agency) if agency else None, role,
+                " filename, received, sender, outcome, errors, warnings)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (sha256, year, agency, key, role,
                  _text(result.metadata.get("form_id")), _text(result.metadata.get("form_version")),
                  result.language if result.readable else None, filename, received, sender, outcome,
-                 len(result.errors), len(result.warnings), document))
+                 len(result.errors), len(result.warnings)))
             sid = cursor.lastrowid
-            conn.executemany(
-                "INSERT INTO problems (submission_id, seq, code, severity, sheet, cell, field, problem)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [(sid, seq, p.code, p.severity, p.sheet, p.cell, p.key, json.dumps(p.to_dict(), ensure_ascii=False))
-                 for seq, p in enumerate(result.problems)])
+            if result.problems:
+                conn.executemany(
+                    "INSERT INTO problems (submission_id, seq, code, severity, sheet, cell, field, problem)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [(sid, seq, p.code, p.severity, p.sheet, p.cell, p.key,
+                      json.dumps(p.to_dict(), ensure_ascii=False)) for seq, p in enumerate(result.problems)])
             conn.execute("INSERT INTO receipts (submission_id, received, sender, filename, duplicate)"
                          " VALUES (?, ?, ?, ?, 0)", (sid, received, sender, filename))
-            row = conn.execute("SELECT * FROM submissions WHERE id = ?", (sid,)).fetchone()
+            row = {"id": sid, "sha256": sha256, "year": year, "agency": agency,
+                   "agency_key": key, "received": received, "outcome": outcome,
+                   "errors": len(result.errors), "warnings": len(result.warnings)}
             return _receipt(reg, row, filename, received, duplicate=False, sender=sender)
     return _record_duplicate(reg, filename, sha256, received, sender)
 
 
 def _record_duplicate(reg: Register, filename: str, sha256: str, received: str, sender: str | None) -> Receipt:
     with reg.transaction() as conn:
-        row = conn.execute("SELECT * FROM submissions WHERE sha256 = ?", (sha256,)).fetchone()
+        row = conn.execute(f"SELECT {_RECEIPT_COLUMNS} FROM submissions WHERE sha256 = ?", (sha256,)).fetchone()
         conn.execute("INSERT INTO receipts (submission_id, received, sender, filename, duplicate) VALUES (?, ?, ?, ?, 1)",
                      (row["id"], received, sender, filename))
     return _receipt(reg, row, filename, received, duplicate=True, sender=sender)
 
 
-def _receipt(reg: Register, row: sqlite3.Row, filename: str, received: str, *, duplicate: bool,
+def _receipt(reg: Register, row: sqlite3.Row | dict[str, Any], filename: str, received: str, *, duplicate: bool,
              sender: str | None = None) -> Receipt:
     known = version = None
     if row["agency_key"] is not None and row["year"] is not None:
         listed = reg.list_year(row["year"])
         known = bool(reg.query("SELECT 1 FROM agencies WHERE year = ? AND name_key = ?", listed, row["agency_key"]))
-        ids = [r["id"] for r in reg.versions(row["year"], row["agency_key"])]
-        version = ids.index(row["id"]) + 1
+        # its place among the agency's versions (ordered as Register.versions orders them), counted
+        version = reg.query("SELECT count(*) FROM submissions WHERE year = ? AND agency_key = ?"
+                            " AND (received < ? OR (received = ? AND id <= ?))", row["year"], row["agency_key"],
+                            row["received"], row["received"], row["id"])[0][0]
     return Receipt(filename=filename, received=received, sha256=row["sha256"], outcome=row["outcome"],
                    errors=row["errors"], warnings=row["warnings"], agency=row["agency"], agency_known=bool(known),
                    year=row["year"], version=version, duplicate=duplicate, sender=sender, submission_id=row["id"])
@@ -221,45 +229,3 @@ def _receipt(reg: Register, row: sqlite3.Row, filename: str, received: str, *, d
 
 def _text(value: Any) -> str | None:
     return None if value is None else str(value)
-
-
-def _make_feedback(reg: Register, jobs: int | None) -> None:
-    """The annotated copy of every readable submission with problems that has none yet (this
-    collect's, or one an earlier collect was stopped before making), kept in the store."""
-    rows = reg.query("SELECT * FROM submissions WHERE feedback_sha256 IS NULL AND outcome != 'unreadable'"
-                     " AND (errors > 0 OR warnings > 0)")
-    if not rows:
-        return
-    work = Path(tempfile.mkdtemp(prefix="tilbakemelding-", dir=_tmp(reg)))
-    try:
-        # openpyxl opens a workbook only by its file ending: each is annotated from a copy named <hash>.xlsx
-        results, by_file = [], {}
-        for row in rows:
-            source = work / f"{row['sha256']}.xlsx"
-            shutil.copyfile(reg.store.path(row["sha256"]), source)
-            problems = [Problem.from_dict(json.loads(p["problem"])) for p in reg.problems(row["id"])]
-            results.append(FileResult(file=str(source), language=row["language"] or "nb", problems=problems))
-            by_file[str(source)] = row
-        for result, copy in annotate_results(results, work / "ut", jobs=jobs):
-            if copy is None:
-                continue
-            try:
-                with open_regular(copy) as handle:
-                    sha256, size = reg.store.put(handle)
-            except OSError as error:
-                raise as_register_error(error, reg.store.folder) from None
-            with reg.transaction() as conn:
-                sid = by_file[result.file]["id"]
-                if conn.execute("SELECT feedback_sha256 FROM submissions WHERE id = ?", (sid,)).fetchone()[0]:
-                    continue  # another collect running at once recorded its copy first: that one stays
-                conn.execute("INSERT OR IGNORE INTO blobs (sha256, size, kind) VALUES (?, ?, 'feedback')",
-                             (sha256, size))
-                conn.execute("UPDATE submissions SET feedback_sha256 = ? WHERE id = ?", (sha256, sid))
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-
-
-def _tmp(reg: Register) -> Path:
-    folder = reg.store.folder / "tmp"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder

@@ -23,6 +23,8 @@ BUSY_TIMEOUT = 60.0
 
 #: The schema, one script per version: version N is reached by running scripts 1..N in order. A new
 #: version is a new script at the end (never an edit of an old one). See README "The register".
+#: ``submissions.document`` is left empty (NULL) since collect stopped keeping the answers in the
+#: database: they are read from the stored file when needed (workbook/register/answers.py).
 MIGRATIONS: tuple[str, ...] = (
     """
     CREATE TABLE agencies (

@@ -9,25 +9,35 @@ such as Strict Open XML) or the latest file cannot be read at all, a text file o
 (``utsending.csv``, UTF-8 with BOM, and the same as ``utsending.xlsx``) gives the agency, its
 contact e-mail, the version, when it came, its error count, the file to attach (relative to the
 folder) and a note. The output folder must be new or empty: nothing there is ever overwritten.
+
+The annotated copies are made here, the first time a submission's feedback is written
+(:func:`make_copies`), and kept in the store (``submissions.feedback_sha256``), so that the next run
+sends the same copy; collecting does not make them (most files are never sent back).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import sqlite3
+import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 
 from workbook.annotate import target_path
+from workbook.container import open_regular
 from workbook.csv_safe import write_csv
 from workbook.messages import DEFAULT_LANGUAGE, languages, text
 from workbook.problems import Problem, render
 from workbook.register.core import Register
+from workbook.register.db import as_register_error
 from workbook.register.times import local_time
 from workbook.register.names import safe_file_name, unique_names
 from workbook.register.outdir import fresh_folder, write_new
+from workbook.validate import FileResult, annotate_results
 
 INVALID, UNREADABLE = "invalid", "unreadable"
 
@@ -70,21 +80,72 @@ def write_feedback(reg: Register, year: int, folder: Path | str) -> FeedbackRun:
     names = unique_names([safe_file_name(expected[r["agency_key"]]["name"] if r["agency_key"] in expected
                                          else r["agency"] or r["agency_key"], text("register.feedback.folder_fallback"))
                           for r in chosen])
-    entries = [_write_one(reg, year, folder, Path(name), row, expected.get(row["agency_key"]))
+    copies = make_copies(reg, [row for row in chosen if row["outcome"] == INVALID])
+    entries = [_write_one(reg, year, folder, Path(name), row, expected.get(row["agency_key"]), copies.get(row["id"]))
                for name, row in zip(names, chosen)]
     lists = _write_lists(folder, entries)
     unattributed = sum(1 for row in reg.submissions(year) if row["agency_key"] is None)
     return FeedbackRun(folder, entries, lists, unattributed)
 
 
+def make_copies(reg: Register, rows: Sequence[sqlite3.Row], *, jobs: int | None = None) -> dict[int, str]:
+    """The annotated copy of each submission in ``rows`` (readable ones with problems), made where
+    it has none yet (in worker processes, as ``validate --annotate`` makes them), kept in the store
+    and recorded; per submission id the hash of its recorded copy. A submission no copy can be made
+    of (a workbook openpyxl cannot open, such as Strict Open XML) is left out."""
+    copies = {row["id"]: row["feedback_sha256"] for row in rows if row["feedback_sha256"]}
+    todo = [row for row in rows if not row["feedback_sha256"] and row["outcome"] != UNREADABLE
+            and (row["errors"] or row["warnings"])]
+    if not todo:
+        return copies
+    tmp = reg.store.folder / "tmp"
+    try:
+        tmp.mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(prefix="tilbakemelding-", dir=tmp))
+    except OSError as error:
+        raise as_register_error(error, reg.store.folder) from None
+    try:
+        # openpyxl opens a workbook only by its file ending: each is annotated from a copy named <hash>.xlsx
+        results, by_file = [], {}
+        for row in todo:
+            source = work / f"{row['sha256']}.xlsx"
+            shutil.copyfile(reg.store.path(row["sha256"]), source)
+            problems = [Problem.from_dict(json.loads(p["problem"])) for p in reg.problems(row["id"])]
+            results.append(FileResult(file=str(source), language=row["language"] or "nb", problems=problems))
+            by_file[str(source)] = row["id"]
+        for result, copy in annotate_results(results, work / "ut", jobs=jobs):
+            if copy is not None:
+                copies[by_file[result.file]] = _keep_copy(reg, by_file[result.file], copy)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return copies
+
+
+def _keep_copy(reg: Register, submission_id: int, copy: Path) -> str:
+    """The copy put in the store and recorded as the submission's; the hash of its recorded copy
+    (another run's, if that one recorded its copy first: the first one stays)."""
+    try:
+        with open_regular(copy) as handle:
+            sha256, size = reg.store.put(handle)
+    except OSError as error:
+        raise as_register_error(error, reg.store.folder) from None
+    with reg.transaction() as conn:
+        recorded = conn.execute("SELECT feedback_sha256 FROM submissions WHERE id = ?", (submission_id,)).fetchone()[0]
+        if recorded:
+            return recorded
+        conn.execute("INSERT OR IGNORE INTO blobs (sha256, size, kind) VALUES (?, ?, 'feedback')", (sha256, size))
+        conn.execute("UPDATE submissions SET feedback_sha256 = ? WHERE id = ?", (sha256, submission_id))
+    return sha256
+
+
 def _write_one(reg: Register, year: int, folder: Path, sub: Path, row: sqlite3.Row,
-               listed: sqlite3.Row | None) -> Feedback:
+               listed: sqlite3.Row | None, copy: str | None) -> Feedback:
     versions = [r["id"] for r in reg.versions(year, row["agency_key"])]
     stem = safe_file_name(Path(row["filename"]).stem, text("register.feedback.file_fallback"))
     kind = UNREADABLE if row["outcome"] == UNREADABLE else "no_copy"
     target: Path | None = None
-    if row["feedback_sha256"] and kind != UNREADABLE:
-        data = _stored(reg, row["feedback_sha256"])
+    if copy and kind != UNREADABLE:
+        data = _stored(reg, copy)
         kind = "damaged" if data is None else "copy"
         if data is not None:
             target = write_new(target_path(Path(f"{stem}.xlsx"), folder / sub), data)

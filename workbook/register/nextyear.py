@@ -2,17 +2,19 @@
 
 One workbook per agency expected for the year (its own list, else the newest earlier one), each
 prefilled (:mod:`workbook.carry`) from the agency's newest valid submission of an earlier year,
-in that workbook's language; an agency with none gets a blank form with its name.
+in that workbook's language; an agency with none gets a blank form with its name. The answers
+are read again from the stored files (:mod:`workbook.register.answers`).
 """
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 from workbook.carry import Entry, Written, generate_many
 from workbook.form import DEFAULT_FORM, Form, load_form
+from workbook.register.answers import stored_answers
 from workbook.register.core import Register
 from workbook.register.db import RegisterError
 
@@ -30,7 +32,9 @@ def generate_from_register(reg: Register, year: int, out_dir: Path | str, *, lan
     if not agencies:
         raise RegisterError("carry.no_agencies", year=year)
     accepted = _accepted_before(reg, year)
-    entries = [_entry(agency, accepted.get(agency["name_key"])) for agency in agencies]
+    carried = [accepted[a["name_key"]] for a in agencies if a["name_key"] in accepted]
+    answers = stored_answers(reg, carried)
+    entries = [_entry(agency, accepted.get(agency["name_key"]), answers) for agency in agencies]
     return generate_many(entries, year, out_dir, form=form or load_form(*DEFAULT_FORM), language=language)
 
 
@@ -46,8 +50,8 @@ def _accepted_before(reg: Register, year: int) -> dict[str, sqlite3.Row]:
     return found
 
 
-def _entry(agency: sqlite3.Row, submission: sqlite3.Row | None) -> Entry:
-    if submission is None or submission["document"] is None:
+def _entry(agency: sqlite3.Row, submission: sqlite3.Row | None, answers: dict[int, dict[str, Any]]) -> Entry:
+    if submission is None or submission["id"] not in answers:
         return Entry(agency["name"], agency["role"])
-    return Entry(agency["name"], agency["role"], json.loads(submission["document"]),
+    return Entry(agency["name"], agency["role"], answers[submission["id"]],
                  language=submission["language"], source=submission["received"])

@@ -124,7 +124,7 @@ def _line(name: str | None, role: str | None, email: str | None, listed: bool,
     line.version = len(versions) if newest["agency_key"] is not None else None
     for key in ("received", "sender", "errors", "warnings", "filename", "sha256", "form_version"):
         setattr(line, key, newest[key])
-    if newest["outcome"] == INVALID and newest["feedback_sha256"]:
+    if newest["outcome"] == INVALID:  # the copy is made by ``register feedback``, if not made yet
         line.feedback_sha256 = newest["feedback_sha256"]
         line.feedback_file = feedback_file_name(name or newest["agency"] or "", newest["filename"])
     if newest["outcome"] != VALID:

@@ -46,9 +46,12 @@ class Store:
         full, read-only). With ``durable=False`` the file is in place but perhaps not yet on the
         disk itself: :meth:`sync` it before anything records it (collect syncs many files at once)."""
         tmp_folder = self.folder / "tmp"
-        tmp_folder.mkdir(parents=True, exist_ok=True)
+        try:
+            handle, tmp_name = tempfile.mkstemp(dir=tmp_folder, prefix="inn-")
+        except FileNotFoundError:  # a new store (or its tmp folder removed): made once, not at every file
+            tmp_folder.mkdir(parents=True, exist_ok=True)
+            handle, tmp_name = tempfile.mkstemp(dir=tmp_folder, prefix="inn-")
         digest, size = hashlib.sha256(), 0
-        handle, tmp_name = tempfile.mkstemp(dir=tmp_folder, prefix="inn-")
         tmp = Path(tmp_name)
         try:
             with os.fdopen(handle, "wb") as out:
@@ -58,10 +61,7 @@ class Store:
                     out.write(chunk)
             sha256 = digest.hexdigest()
             target = self.path(sha256)
-            if not target.exists():
-                target.parent.mkdir(exist_ok=True)
-                _place(tmp, target)
-            elif not self.verify(sha256):
+            if not _place(tmp, target) and not self.verify(sha256):
                 # The name is there but its bytes are not (damaged on disk, or altered): these are
                 # the very bytes the name stands for, so putting them in place loses nothing.
                 os.replace(tmp, target)
@@ -75,14 +75,22 @@ class Store:
         """Make the stored file ``sha256``, its name and its folder's name durable (after
         ``put(..., durable=False)``). Safe to call from several threads at once: file systems
         with a journal then commit many files' syncs together, far cheaper than one by one."""
-        target = self.path(sha256)
-        fd = os.open(target, os.O_RDWR if os.name == "nt" else os.O_RDONLY)  # Windows flushes only writable handles
+        self.sync_data(sha256)
+        self.sync_folder(self.path(sha256).parent)
+        self.sync_folder()
+
+    def sync_data(self, sha256: str) -> None:
+        """Make the stored file's bytes durable; its name is made durable by syncing its folder and
+        the store (:meth:`sync_folder`), which for many files placed at once is done once a folder."""
+        fd = os.open(self.path(sha256), os.O_RDWR if os.name == "nt" else os.O_RDONLY)  # Windows flushes only writable handles
         try:
             os.fsync(fd)
         finally:
             os.close(fd)
-        _sync_folder(target.parent)
-        _sync_folder(self.folder)
+
+    def sync_folder(self, folder: Path | None = None) -> None:
+        """Make the names in ``folder`` (one of the store's, default the store itself) durable."""
+        _sync_folder(folder or self.folder)
 
     def verify(self, sha256: str) -> bool | None:
         """True when the stored file hashes to its name, False when it does not, None when it is missing."""
@@ -98,17 +106,24 @@ class Store:
         return {p.name for p in self.folder.glob("??/*") if _HEX.fullmatch(p.name) and p.parent.name == p.name[:2]}
 
 
-def _place(tmp: Path, target: Path) -> None:
+def _place(tmp: Path, target: Path) -> bool:
     """Put ``tmp`` at ``target`` without ever replacing a file there: a hard link fails when the name is
-    taken (another collect placed the same bytes first, which is as good). Where the file system has no
-    hard links, a rename, which is atomic too."""
+    taken (the same bytes were placed before, perhaps by another collect at once). Where the file system
+    has no hard links, a rename, which is atomic too. False when a file of that name was there."""
     try:
-        os.link(tmp, target)
+        try:
+            os.link(tmp, target)
+        except FileNotFoundError:  # the first file of its folder
+            target.parent.mkdir(exist_ok=True)
+            os.link(tmp, target)
     except FileExistsError:
-        pass
+        return False
     except OSError:
-        if not target.exists():
-            os.replace(tmp, target)
+        if target.exists():
+            return False
+        target.parent.mkdir(exist_ok=True)
+        os.replace(tmp, target)
+    return True
 
 
 def _sync_folder(folder: Path) -> None:

@@ -1,0 +1,45 @@
+"""A submission's answers, read again from its stored file when a command needs them (next year's
+workbooks, the archive package), in the JSON format ``workbook export`` writes.
+
+Collect does not keep the answers in the database: turning 1,000 workbooks' answers into JSON and
+writing them (about 45 MB) cost more than the 20 % over ``validate`` that collecting may take,
+for the few commands that read them. The stored file is the one source; it is read in worker
+processes, like ``validate``, after its bytes are checked against its hash.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from typing import Any
+
+from workbook.form import load_form
+from workbook.register.core import Register
+from workbook.register.db import RegisterError
+from workbook.validate import FileResult, validate_paths
+
+
+def stored_answers(reg: Register, rows: Sequence[sqlite3.Row], *, jobs: int | None = None) -> dict[int, dict[str, Any]]:
+    """Per submission id (of ``rows``, readable submissions) its answers as ``workbook export``
+    writes them; a submission whose rules cannot be loaded any more is left out. RegisterError
+    naming the file when a stored file is missing or no longer matches its hash."""
+    for row in rows:
+        if not reg.store.verify(row["sha256"]):
+            raise RegisterError("register.answers.error_store", agency=row["agency"], sha256=row["sha256"])
+    if not rows:
+        return {}
+    read = validate_paths([reg.store.path(row["sha256"]) for row in rows], jobs=jobs, keep_documents=True)
+    answers = {row["id"]: _json_document(result) for row, result in zip(rows, read)}
+    return {sid: document for sid, document in answers.items() if document is not None}
+
+
+def _json_document(result: FileResult) -> dict[str, Any] | None:
+    """The answers as ``workbook export`` makes them (:func:`workbook.validate.check_file`, then
+    :meth:`FileResult.json_document`)."""
+    if not result.readable or result.document is None:
+        return None
+    try:
+        result.form = load_form(str(result.metadata.get("form_id")), str(result.metadata.get("form_version") or ""))
+    except Exception:  # noqa: BLE001 - no rules for it any more: no answers to give
+        return None
+    return result.json_document()

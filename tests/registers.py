@@ -16,7 +16,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterator, Iterable, Sequence
 from pathlib import Path
 
 from workbook.register import Register
@@ -97,3 +97,12 @@ def run_workbook(*args: str, cwd: Path, timeout: float = 120, **options: object)
     env.pop("WORKBOOK_DB", None)
     return subprocess.run([sys.executable, "-m", "workbook", *args], cwd=cwd, capture_output=True, text=True,
                           encoding="utf-8", timeout=timeout, env=env, **options)  # type: ignore[call-overload]
+
+
+def opened_copy(folder: Path, tmp_path: Path) -> Iterator[Register]:
+    """A copy of the folder ``folder`` holding a closed register (``register.sqlite`` and its
+    store), opened for one test and closed after it: ``yield from opened_copy(filled, tmp_path)``."""
+    copy = shutil.copytree(folder, tmp_path / "register")
+    register = Register.open(copy / "register.sqlite")
+    yield register
+    register.close()

@@ -7,13 +7,14 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
+from registers import opened_copy
 from workbook.cli import app
 from workbook.register import Register, RegisterError
 from workbook.register.archive import METADATA_FILE, export_archive
@@ -57,11 +58,8 @@ def filled(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def reg(filled: Path, tmp_path: Path) -> Register:
-    copy = shutil.copytree(filled, tmp_path / "register")
-    register = Register.open(copy / "register.sqlite")
-    yield register
-    register.close()
+def reg(filled: Path, tmp_path: Path) -> Iterator[Register]:
+    yield from opened_copy(filled, tmp_path)
 
 
 def _empty_fields(value: Any, where: str = "") -> list[str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from hostile import _strict
+from registers import opened_copy
 from workbook.cli import app
 from workbook.messages import text
 from workbook.register import Register, RegisterError
@@ -51,11 +52,8 @@ def filled(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def reg(filled: Path, tmp_path: Path) -> Register:
-    copy = shutil.copytree(filled, tmp_path / "register")
-    register = Register.open(copy / "register.sqlite")
-    yield register
-    register.close()
+def reg(filled: Path, tmp_path: Path) -> Iterator[Register]:
+    yield from opened_copy(filled, tmp_path)
 
 
 def _list(folder: Path) -> list[dict[str, str]]:

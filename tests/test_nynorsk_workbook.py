@@ -71,6 +71,9 @@ def test_a_choices_question_shows_nynorsk_options_and_stores_the_same_values(tmp
 def test_nynorsk_and_bokmal_export_the_same_data(tmp_path: Path) -> None:
     paths = _pair(tmp_path)
     exported = {lang: _export(path) for lang, path in paths.items()}
+    # each says its language, and
+    # nothing else differs: the keys are the contract, never the labels
+    assert exported["nn"].pop("language") == "nn" and exported["nb"].pop("language") == "nb"
     assert exported["nn"] == exported["nb"]
     assert exported["nb"]["data"] == filled_document()["data"]
     for path in paths.values():

@@ -47,7 +47,7 @@ def test_the_oslo_workbook_reads_back_as_the_document(tmp_path, form):
     assert sub.problems == []
     assert canonical(sub.document(), form) == canonical(filled_document(), form)
     assert sub.metadata == {"form_id": "ehn-offentlig", "form_version": "2020.1", "reporting_year": 2020,
-                            "agency": "Oslo kommune", "role": "agency"}
+                            "agency": "Oslo kommune", "role": "agency", "language": "nb"}
     names, tables = structure(path)
     assert sub.place(("org_name",)) == (names["org_name"].sheet, "B4", None)
     assert sub.place(("requirements", 1, "supplier_count"))[2] == 2  # the row number as the table shows it
@@ -331,7 +331,7 @@ def test_metadata_is_read_through_the_names_on_the_hidden_sheet(tmp_path):
     edit(path, {cell_of(path, "reporting_year"): 2021})
     sub = read_workbook(path)
     assert sub.metadata == {"form_id": "ehn-offentlig", "form_version": "2020.1", "reporting_year": 2021,
-                            "agency": "Bymiljøetaten", "role": "agency"}
+                            "agency": "Bymiljøetaten", "role": "agency", "language": "nb"}
     assert sub.saved_at is not None
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from workbook.errors import DataFormatError
+from workbook.messages import DEFAULT_LANGUAGE
 from workbook.form import METADATA_KEYS, ROLE_AGENCY, Form
 
 METADATA = METADATA_KEYS  # the form's metadata keys: one home, workbook.form
@@ -60,4 +61,5 @@ def canonical(document: dict[str, Any], form: Form) -> dict[str, Any]:
         ordered[field_.key] = value
     meta = {k: document.get(k) for k in METADATA}
     meta["role"] = meta["role"] or ROLE_AGENCY  # absent: an agency's, as the reader reads it
+    meta["language"] = meta["language"] or DEFAULT_LANGUAGE  # absent: bokmål, as the reader reads it
     return {**meta, "data": ordered}

@@ -23,7 +23,7 @@ from workbook.cells import Band, SheetValues, TooManyCells, calamine_can_read, p
 from workbook.cellref import Area, cell as _cell
 from workbook.container import Container, ContainerProblem, Table, open_container
 from workbook.errors import UnknownFormError
-from workbook.form import AGENCY_COLUMN_KEY, Field, Form, available_forms, load_form
+from workbook.form import AGENCY_COLUMN_KEY, METADATA_KEYS, Field, Form, available_forms, load_form
 from workbook import wording
 from workbook.messages import DEFAULT_LANGUAGE
 from workbook.layout import ANSWER_COL, CHOICES_INTRO, FIRST_QUESTION_ROW, HELP_COL, LABEL_COL, IDENTITY, META_ROWS, TABLE_LEAD_ROWS, columns_name, marked
@@ -70,14 +70,7 @@ class Submission:
 
     def document(self) -> dict[str, Any]:
         """The submission in the JSON format (values that could not be read stay as typed)."""
-        return {
-            "form_id": self.metadata.get("form_id"),
-            "form_version": self.metadata.get("form_version"),
-            "reporting_year": self.metadata.get("reporting_year"),
-            "agency": self.metadata.get("agency"),
-            "role": self.metadata.get("role"),
-            "data": self.data,
-        }
+        return {**{key: self.metadata.get(key) for key in METADATA_KEYS}, "data": self.data}
 
     def place(self, path: tuple[Any, ...]) -> tuple[str | None, str | None, int | None]:
         found = self.places.get(path)
@@ -315,7 +308,7 @@ class _Reader:
             return None
         self.sub.form = form
         if language in wording.languages(form):  # none reads as bokmål: the data is the same
-            self.sub.language = language
+            self.sub.language = self.sub.metadata["language"] = language
         elif language is not None:  # said, and read as bokmål
             sheet, cell, _ = self.sub.place(("language",))
             self.problem("not-allowed", sheet=sheet, cell=cell, key="language", label=self.label("language"),

@@ -42,7 +42,8 @@ def fjordvik_files() -> list[Path]:
 
 
 def add_agencies(reg: Register, year: int, rows: Iterable[tuple[str, str, str | None]]) -> None:
-    """The list of ``year`` (name, role, e-mail), written as the CSV import writes it."""
+    """The list of ``year`` (name, role, e-mail), written into the table as the CSV import writes it
+    (tests that add agencies in steps: an import replaces the year's list)."""
     from workbook.register.names import name_key
 
     with reg.transaction() as conn:

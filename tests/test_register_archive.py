@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from registers import opened_copy
+from registers import add_agencies, opened_copy
 from workbook.cli import app
 from workbook.register import Register, RegisterError
 from workbook.register.archive import METADATA_FILE, export_archive
@@ -33,14 +33,6 @@ AGENCIES = [("Fjordvik kommune", "member", "post@fjordvik.no"),
 #: what a name in the package may hold (see workbook.register.names.safe_file_name)
 SAFE_PART = re.compile(r"[A-Za-z0-9 ._,()&'+-]+")
 RESERVED = re.compile(r"(con|prn|aux|nul|com\d|lpt\d)(\..*)?", re.IGNORECASE)
-
-
-# TEMPORARY: until `workbook register agencies import` (branch reg-status) is merged, the list is put
-# in with SQL (the schema is fixed). The lead may switch this to the import function.
-def add_agencies(reg: Register, year: int, agencies: list[tuple[str, str, str | None]]) -> None:
-    with reg.transaction() as conn:
-        conn.executemany("INSERT INTO agencies (year, name, name_key, role, email) VALUES (?, ?, ?, ?, ?)",
-                         [(year, name, name_key(name), role, email) for name, role, email in agencies])
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from hostile import _strict
-from registers import opened_copy
+from registers import add_agencies, opened_copy
 from workbook.cli import app
 from workbook.messages import text
 from workbook.register import Register, RegisterError
@@ -31,14 +31,6 @@ AGENCIES = [("Fjordvik kommune", "member", "post@fjordvik.no"),
             ("Fjordvik kommune, Kultur- og idrettsetaten", "agency", "kultur@fjordvik.no"),
             (TEKNISK, "agency", "=teknisk@fjordvik.no"),
             ("Fjordvik kommune, Vannetaten", "agency", "vann@fjordvik.no")]  # Skoleetaten is not on the list
-
-
-# TEMPORARY: until `workbook register agencies import` (branch reg-status) is merged, the list is put
-# in with SQL (the schema is fixed). The lead may switch this to the import function.
-def add_agencies(reg: Register, year: int, agencies: list[tuple[str, str, str | None]]) -> None:
-    with reg.transaction() as conn:
-        conn.executemany("INSERT INTO agencies (year, name, name_key, role, email) VALUES (?, ?, ?, ?, ?)",
-                         [(year, name, name_key(name), role, email) for name, role, email in agencies])
 
 
 @pytest.fixture(scope="module")

@@ -12,24 +12,16 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from registers import add_agencies
 from workbook.cli import app
 from workbook.register import Register, RegisterError
 from workbook.register.links import agency_for_token, base_url, make_all_links, make_link, revoke, token_sha256
-from workbook.register.names import name_key
 
 BASE = "https://innlevering.fjordvik.example/last-opp/"
 AGENCIES = [("Fjordvik kommune", "member", "post@fjordvik.no"),
             ("Fjordvik kommune, Bymiljøetaten", "agency", "bym@fjordvik.no"),
             ("Fjordvik kommune, Helseetaten", "agency", "=HYPERLINK(\"http://x\")"),
             ("Fjordvik kommune, Teknisk etat", "agency", None)]
-
-
-# TEMPORARY: until `workbook register agencies import` (branch reg-status) is merged, the list is put
-# in with SQL (the schema is fixed). The lead may switch this to the import function.
-def add_agencies(reg: Register, year: int, agencies: list[tuple[str, str, str | None]]) -> None:
-    with reg.transaction() as conn:
-        conn.executemany("INSERT INTO agencies (year, name, name_key, role, email) VALUES (?, ?, ?, ?, ?)",
-                         [(year, name, name_key(name), role, email) for name, role, email in agencies])
 
 
 @pytest.fixture

@@ -21,6 +21,18 @@ app = typer.Typer(cls=Group, help=text("register.help"), no_args_is_help=True, a
                   options_metavar=text("help.options_metavar"),
                   context_settings={"help_option_names": ["-h", "--help"]})
 
+#: ``--year`` as the register's commands take it (required)
+YearOption = Annotated[str, typer.Option("--year", help=text("register.help_year"), metavar=text("help.year"),
+                                         show_default=False)]
+
+
+def year_of(value: str) -> int:
+    """A required ``--year`` as a whole number, or a usage error."""
+    year = whole_number(value, "--year", minimum=1)
+    assert year is not None  # typer makes --year required, so a value is there
+    return year
+
+
 #: ``--db`` as every register command takes it
 DbOption = Annotated[Optional[Path], typer.Option("--db", help=text("register.help_db"), metavar=text("help.file"))]
 

@@ -10,19 +10,11 @@ from typing import Annotated, Optional
 
 import typer
 
-from workbook.cli.common import library_errors, out, say, usage_error, whole_number
+from workbook.cli.common import library_errors, out, say, usage_error
 from workbook.cli.localized import Command
-from workbook.cli.register import DbOption, app, open_register
+from workbook.cli.register import DbOption, YearOption, app, open_register, year_of
 from workbook.cli.common import text  # the catalogue, in the CLI language
 
-YearOption = Annotated[str, typer.Option("--year", help=text("register.help_year"), metavar=text("help.year"),
-                                         show_default=False)]
-
-
-def _year(value: str) -> int:
-    year = whole_number(value, "--year", minimum=1)
-    assert year is not None
-    return year
 
 
 def link(
@@ -41,7 +33,7 @@ def link(
     """Personal upload links (help: register_links.yaml)."""
     from workbook.register import links
 
-    wanted = _year(year)
+    wanted = year_of(year)
     if agency is not None and all_agencies:
         usage_error(text("register.link.agency_and_all"))
     if agency is None and not all_agencies:
@@ -79,7 +71,7 @@ def feedback(
     """Feedback to the agencies (help: register_links.yaml)."""
     from workbook.register.feedback import write_feedback
 
-    wanted = _year(year)
+    wanted = year_of(year)
     with open_register(db) as reg, library_errors():
         run = write_feedback(reg, wanted, output)
     if not run.entries:
@@ -103,7 +95,7 @@ def export(
     """The year's archive package (help: register_links.yaml)."""
     from workbook.register.archive import export_archive
 
-    wanted = _year(year)
+    wanted = year_of(year)
     with open_register(db) as reg, library_errors():
         run = export_archive(reg, wanted, output)
     say(out, text("register.export.written", year=wanted, count=run.records, folder=run.folder,

@@ -11,20 +11,14 @@ import typer
 from workbook.cli.common import err, existing_file, json_text, library_errors, out, say, usage_error, whole_number, \
     write_stdout
 from workbook.cli.localized import Command, Group
-from workbook.cli.register import DbOption, app, open_register, shown_time
+from workbook.cli.register import DbOption, YearOption, app, open_register, shown_time, year_of
 from workbook.cli.common import text  # the catalogue, in the CLI language
-
-YearOption = Annotated[str, typer.Option("--year", help=text("register.help_year"), metavar=text("help.year"),
-                                         show_default=False)]
 
 agencies_app = typer.Typer(cls=Group, help=text("register.agencies.command"), no_args_is_help=True,
                            add_completion=False, options_metavar=text("help.options_metavar"),
                            context_settings={"help_option_names": ["-h", "--help"]})
 app.add_typer(agencies_app, name="agencies", help=text("register.agencies.command"))
 
-
-def _year(value: str) -> int:
-    return int(whole_number(value, "--year", minimum=1) or 0)
 
 
 # --- agencies --------------------------------------------------------------------------------------
@@ -39,7 +33,7 @@ def agencies_import(
     from workbook.register.agencies import import_agencies
 
     path = existing_file(file, text("help.file"))
-    wanted = _year(year)
+    wanted = year_of(year)
     with open_register(db, create=True) as reg, library_errors():
         result = import_agencies(reg, path, wanted)
     for warning in result.warnings:
@@ -104,7 +98,7 @@ def deadline(
     """Set the year's deadline (help: register_status.yaml)."""
     from workbook.register.deadline import parse_date, set_deadline, shown_date
 
-    wanted = _year(year)
+    wanted = year_of(year)
     with library_errors():
         day = parse_date(date)
     with open_register(db, create=True) as reg, library_errors():
@@ -128,7 +122,7 @@ def status(
     """Where the year stands (help: register_status.yaml)."""
     from workbook.register.status import status as year_status, write_status
 
-    wanted = _year(year)
+    wanted = year_of(year)
     if output is not None and output.suffix.lower() not in (".xlsx", ".csv"):
         usage_error(text("register.status.error_output", file=output.name))
     with open_register(db) as reg, library_errors():
@@ -210,7 +204,7 @@ def history(
     """An agency's versions (help: register_status.yaml)."""
     from workbook.register.history import history as agency_history
 
-    wanted = _year(year)
+    wanted = year_of(year)
     with open_register(db) as reg, library_errors():
         result = agency_history(reg, wanted, agency)
     if as_json:

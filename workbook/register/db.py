@@ -126,7 +126,7 @@ def connect(db_path: Path) -> sqlite3.Connection:
         _use_wal(conn)
         # FULL: each commit is on the disk before collect prints its receipt, even through a power
         # cut (NORMAL would survive a killed process too, but a power cut could take the last
-        # records). Measured with bench_register.py, collect took the same time with either.
+        # records). Measured with bench_register.py: NORMAL saves 0.15-0.35 s a 1,000 files.
         conn.execute("PRAGMA synchronous = FULL")
         _migrate(conn, db_path)
     except sqlite3.DatabaseError as error:

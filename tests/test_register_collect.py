@@ -250,7 +250,7 @@ def test_an_invalid_workbook_gets_its_feedback_copy_when_feedback_is_written_not
 # --- the command ------------------------------------------------------------------------------------------
 def test_the_command_prints_a_receipt_per_file(tmp_path: Path) -> None:
     db = tmp_path / "r.sqlite"
-    with new_register(tmp_path) as reg:
+    with new_register(tmp_path):
         pass
     files = [sent(tmp_path, "member.xlsx"), sent(tmp_path, "agency-teknisk-med-feil.xlsx")]
     runner = CliRunner()

@@ -25,7 +25,8 @@ from workbook.generate import generate
 from workbook.messages import text
 from workbook.register import Register
 from workbook.register.collect import collect
-from workbook.register.consolidation import consolidate_register, received_text
+from workbook.register.consolidation import consolidate_register
+from workbook.register.times import local_time
 from workbook.register.names import name_key
 from workbook.validate import check_file
 
@@ -99,7 +100,7 @@ def test_each_agency_its_newest_valid_submission_and_where_it_came_from(year, co
         assert row["file"] == filename  # as the agency sent it, not its place in the store
         assert row["sha256"] == sha256(SAMPLES / filename) == receipt.sha256  # the very bytes sent
         assert row["version"] == str(receipt.version)
-        assert row["received"] == received_text(receipt.received)
+        assert row["received"] == local_time(receipt.received)
     assert rows[MEMBER]["status"] == "member"
     assert rows[HELSE]["version"] == "2"  # the corrected version; the first one is not a row of its own
     assert "agency-helseetaten-2.xlsx" not in {r["file"] for r in rows.values()}
@@ -166,7 +167,7 @@ def test_the_report_from_it_names_sources_and_the_missing(year, consolidated) ->
     start = paragraphs.index(text("consolidate.coverage_sheet"))
     section = paragraphs[start:paragraphs.index("Vedlegg: Svar fra virksomhetene")]
     helse = year["receipts"]["agency-helseetaten.xlsx"]
-    assert (f"{HELSE} (versjon 2, mottatt {received_text(helse.received)}, SHA-256 {helse.sha256[:16]}…)"
+    assert (f"{HELSE} (versjon 2, mottatt {local_time(helse.received)}, SHA-256 {helse.sha256[:16]}…)"
             in section)
     assert f"{SKOLE}: ikke levert" in section
     assert any(p.startswith(f"{TEKNISK} (agency-teknisk-med-feil.xlsx): ingen gyldig innlevering") for p in section)

@@ -20,7 +20,8 @@ from workbook.messages import text
 from workbook.register import Register, RegisterError
 from workbook.register.collect import collect
 from workbook.register.feedback import write_feedback
-from workbook.register.names import name_key, safe_file_name, unique_names
+from workbook.filenames import safe_file_name, unique_names
+from workbook.register.names import name_key
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples" / "fjordvik"

@@ -68,7 +68,8 @@ def generate(
 def _next_year(db: Path | None, year: int | None, out_dir: str | None, lang: str | None, form_version: str | None,
                excluded: dict[str, str | None]) -> None:
     """``--db --year --out-dir``: next year's workbook for every agency of the register, a line each."""
-    from workbook.cli.register import open_register, shown_time
+    from workbook.cli.register import open_register
+    from workbook.register.times import local_time
     from workbook.form import load_form
     from workbook.register.nextyear import generate_from_register
 
@@ -86,7 +87,7 @@ def _next_year(db: Path | None, year: int | None, out_dir: str | None, lang: str
             say(out, text("carry.written_blank", agency=one.entry.agency, path=one.path))
             continue
         say(out, text("carry.written_prefilled", agency=one.entry.agency, path=one.path,
-                      date=shown_time(one.entry.source) if one.entry.source else "?"))
+                      date=local_time(one.entry.source) if one.entry.source else "?"))
         if one.carried.left_out:
             say(out, text("carry.left_out", fields=", ".join(_left_out(form, one.carried.left_out))))
     prefilled = sum(one.carried is not None for one in written)

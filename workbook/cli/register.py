@@ -11,7 +11,6 @@ import typer
 from workbook.cli.common import collect_workbooks, err, json_text, library_errors, out, say, whole_number, write_stdout
 from workbook.cli.localized import Command, Group
 from workbook.cli.common import text  # the catalogue, in the CLI language
-from workbook.register.times import local_time as shown_time
 
 if TYPE_CHECKING:
     from workbook.register import Register
@@ -102,7 +101,9 @@ def print_receipt(receipt: Receipt) -> None:
         say(out, text("register.collect.agency_version", agency=agency, version=receipt.version, year=receipt.year))
     else:
         say(out, text("register.collect.agency", agency=agency))
-    say(out, text("register.collect.received", time=shown_time(receipt.received)))
+    from workbook.register.times import local_time
+
+    say(out, text("register.collect.received", time=local_time(receipt.received)))
     if receipt.sender:
         say(out, text("register.collect.sender", sender=receipt.sender))
     say(out, text("register.collect.hash", sha256=receipt.sha256))

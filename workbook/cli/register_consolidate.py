@@ -46,7 +46,8 @@ def consolidate_from_register(db: str | None, has_paths: bool, output: Path, *, 
 
 def print_register_notes(outcome: RegisterConsolidation) -> None:
     """Where the figures came from, the older versions used, and who is missing or not on the list."""
-    from workbook.register.consolidation import received_text, source_summary
+    from workbook.register.consolidation import source_summary
+    from workbook.register.times import local_time
 
     sources = source_summary(outcome)
     say(out, text("register.consolidate.sources_title", count=len(sources)), "bold green")
@@ -57,8 +58,8 @@ def print_register_notes(outcome: RegisterConsolidation) -> None:
         for s in outcome.older_used:
             assert s.newer is not None
             say(out, "  " + text("register.consolidate.older_line", agency=s.agency, version=s.version,
-                                 received=received_text(s.submission["received"]), newer=s.newer_version,
-                                 newer_received=received_text(s.newer["received"]), errors=s.newer["errors"]))
+                                 received=local_time(s.submission["received"]), newer=s.newer_version,
+                                 newer_received=local_time(s.newer["received"]), errors=s.newer["errors"]))
     if not outcome.has_list:
         say(err, text("register.consolidate.no_list", year=outcome.year), "yellow")
         return

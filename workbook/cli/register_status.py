@@ -11,7 +11,8 @@ import typer
 from workbook.cli.common import err, existing_file, json_text, library_errors, out, say, usage_error, whole_number, \
     write_stdout
 from workbook.cli.localized import Command, Group
-from workbook.cli.register import DbOption, YearOption, app, open_register, shown_time, year_of
+from workbook.cli.register import DbOption, YearOption, app, open_register, year_of
+from workbook.register.times import local_time
 from workbook.cli.common import text  # the catalogue, in the CLI language
 
 agencies_app = typer.Typer(cls=Group, help=text("register.agencies.command"), no_args_is_help=True,
@@ -165,7 +166,7 @@ def print_status(result) -> None:  # noqa: ANN001 - a workbook.register.status.S
         say(out, text("register.status.unreadable_heading"), "bold")
         for line in result.unreadable:
             say(out, text("register.status.line_unreadable", file=line.filename, status=status_word(line),
-                          received=shown_time(line.received)) + (text("register.status.line_sender", sender=line.sender)
+                          received=local_time(line.received)) + (text("register.status.line_sender", sender=line.sender)
                                                                  if line.sender else ""), "red")
 
 
@@ -179,7 +180,7 @@ def _print_line(line, note, status_word) -> None:  # noqa: ANN001
         return
     errors = text("register.status.line_errors", errors=line.errors) if line.status != "valid" else ""
     message = text("register.status.line_delivered", agency=line.agency, status=word, errors=errors,
-                   version=line.version, received=shown_time(line.received))
+                   version=line.version, received=local_time(line.received))
     if line.sender:
         message += text("register.status.line_sender", sender=line.sender)
     say(out, message, "green" if line.status == "valid" else "red")
@@ -221,7 +222,7 @@ def history(
 
 def _print_version(version, current: bool) -> None:  # noqa: ANN001 - a workbook.register.history.Version
     line = text("register.history.version", number=version.number, outcome=text(f"register.outcome_{version.outcome}"),
-                errors=version.errors, warnings=version.warnings, received=shown_time(version.received))
+                errors=version.errors, warnings=version.warnings, received=local_time(version.received))
     say(out, line + (text("register.history.current") if current else ""),
         "green" if version.outcome == "valid" else "red")
     if version.form_version:
@@ -236,7 +237,7 @@ def _print_version(version, current: bool) -> None:  # noqa: ANN001 - a workbook
     for receipt in version.receipts:
         if receipt["duplicate"]:
             sender = text("register.history.duplicate_sender", sender=receipt["sender"]) if receipt["sender"] else ""
-            say(out, text("register.history.duplicate", received=shown_time(receipt["received"]), sender=sender),
+            say(out, text("register.history.duplicate", received=local_time(receipt["received"]), sender=sender),
                 "yellow")
 
 

@@ -31,7 +31,7 @@ from workbook.messages import text
 from workbook.register.answers import stored_answers
 from workbook.register.core import Register
 from workbook.register.db import RegisterError
-from workbook.register.names import safe_file_name, unique_names
+from workbook.filenames import safe_file_name, unique_names
 from workbook.register.outdir import fresh_folder, write_new
 
 METADATA_FILE = "arkivmetadata.json"

@@ -91,11 +91,8 @@ class RegisterConsolidation(Consolidation):
         return rows + [_missing_row(m, lang) for m in self.missing]
 
 
-received_text = local_time  # a stored UTC time as the central unit reads it (workbook.register.times)
-
-
 def source_columns(row: sqlite3.Row, version: int, language: str = DEFAULT_LANGUAGE) -> dict[str, str]:
-    return {"version": str(version), "received": received_text(row["received"], language), "sha256": row["sha256"]}
+    return {"version": str(version), "received": local_time(row["received"], language), "sha256": row["sha256"]}
 
 
 def _missing_row(missing: Missing, language: str) -> dict[str, str]:

@@ -1,7 +1,7 @@
 """``workbook register feedback``: what to send back to every agency whose latest submission for
 a year is not valid, one folder per agency, and the list for the mail merge.
 
-Each folder (the agency's name made safe for Windows: :func:`~workbook.register.names.safe_file_name`)
+Each folder (the agency's name made safe for Windows: :func:`~workbook.filenames.safe_file_name`)
 holds the annotated copy kept in the store, named as ``validate --annotate`` names it
 (``<stem>-tilbakemelding.xlsx``); where no copy could be made (a workbook openpyxl cannot open,
 such as Strict Open XML) or the latest file cannot be read at all, a text file of its problems
@@ -35,7 +35,7 @@ from workbook.problems import Problem, render
 from workbook.register.core import Register
 from workbook.register.db import as_register_error
 from workbook.register.times import local_time
-from workbook.register.names import safe_file_name, unique_names
+from workbook.filenames import safe_file_name, unique_names
 from workbook.register.outdir import fresh_folder, write_new
 from workbook.validate import FileResult, annotate_results
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import unicodedata
 from pathlib import Path
 
-from workbook.filenames import safe_file_name, unique_names  # noqa: F401 - the register's users import them here
+from workbook.filenames import safe_file_name
 
 
 def name_key(name: str) -> str:

@@ -9,6 +9,7 @@ processes, like ``validate``, after its bytes are checked against its hash.
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 from collections.abc import Sequence
 from typing import Any
@@ -19,16 +20,31 @@ from workbook.register.db import RegisterError
 from workbook.validate import FileResult, validate_paths
 
 
+def read_stored(reg: Register, rows: Sequence[sqlite3.Row], *, jobs: int | None = None,
+                error_key: str = "register.answers.error_store") -> list[FileResult]:
+    """The stored files of ``rows`` read again in worker processes, their data kept, each result
+    naming the file as the agency sent it. RegisterError (``error_key``) naming the agency when a
+    stored file is missing or no longer matches its hash: nothing is read then."""
+    for row in rows:
+        if not reg.store.verify(row["sha256"]):
+            raise RegisterError(error_key, agency=row["agency"], sha256=row["sha256"])
+    if not rows:
+        return []
+    read = validate_paths([reg.store.path(row["sha256"]) for row in rows], jobs=jobs, keep_documents=True)
+    return [as_sent(result, row["filename"]) for row, result in zip(rows, read)]
+
+
+def as_sent(result: FileResult, filename: str) -> FileResult:
+    """The result naming the file as the agency sent it, not its place in the store."""
+    problems = [dataclasses.replace(p, file=filename) for p in result.problems]
+    return dataclasses.replace(result, file=filename, problems=problems)
+
+
 def stored_answers(reg: Register, rows: Sequence[sqlite3.Row], *, jobs: int | None = None) -> dict[int, dict[str, Any]]:
     """Per submission id (of ``rows``, readable submissions) its answers as ``workbook export``
     writes them; a submission whose rules cannot be loaded any more is left out. RegisterError
     naming the file when a stored file is missing or no longer matches its hash."""
-    for row in rows:
-        if not reg.store.verify(row["sha256"]):
-            raise RegisterError("register.answers.error_store", agency=row["agency"], sha256=row["sha256"])
-    if not rows:
-        return {}
-    read = validate_paths([reg.store.path(row["sha256"]) for row in rows], jobs=jobs, keep_documents=True)
+    read = read_stored(reg, rows, jobs=jobs)
     answers = {row["id"]: _json_document(result) for row, result in zip(rows, read)}
     return {sid: document for sid, document in answers.items() if document is not None}
 

@@ -101,7 +101,7 @@ def _write_record(reg: Register, folder: Path, sub: Path, agency: sqlite3.Row, r
     suffix = Path(row["filename"]).suffix.lower()
     suffix = suffix if suffix in FORMATS else ".xlsx"
     stem = safe_file_name(Path(row["filename"]).stem, text("register.feedback.file_fallback"))
-    version = [r["id"] for r in reg.versions(row["year"], row["agency_key"])].index(row["id"]) + 1
+    version = reg.version_of(row)
     title = text("register.export.title", year=row["year"], agency=agency["name"], version=version)
     result = {"utfall": OUTCOMES[row["outcome"]], "antallFeil": row["errors"], "antallAdvarsler": row["warnings"],
               "problemer": [json.loads(p["problem"]) for p in reg.problems(row["id"])]}

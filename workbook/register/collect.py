@@ -23,6 +23,7 @@ from typing import Any
 
 from workbook.container import ContainerProblem, open_regular
 from workbook.problems import Problem
+from workbook.register.answers import as_sent
 from workbook.register.core import Register
 from workbook.register.db import as_register_error
 from workbook.register.names import name_key
@@ -94,7 +95,7 @@ def collect(reg: Register, paths: Iterable[Path | str], *, sender: str | None = 
         results = iter_validate(list(in_store.values()), jobs=jobs)
         for place, result in zip(fresh.values(), results):
             source, sha256, size, received = staged[place]
-            result = _as_named(result, source.name)
+            result = as_sent(result, source.name)
             try:
                 for durable in (synced[sha256], named[sha256[:2]], named[""]):
                     durable.result()
@@ -139,14 +140,6 @@ def _known(reg: Register, hashes: list[str]) -> set[str]:
         marks = ", ".join("?" * len(chunk))
         found |= {row[0] for row in reg.query(f"SELECT sha256 FROM submissions WHERE sha256 IN ({marks})", *chunk)}
     return found
-
-
-def _as_named(result: FileResult, filename: str) -> FileResult:
-    """The result with its problems naming the file as the agency sent it, not its place in the store."""
-    if not result.problems:
-        return result
-    problems = [dataclasses.replace(p, file=filename) for p in result.problems]
-    return dataclasses.replace(result, problems=problems)
 
 
 def _year(reg: Register, result: FileResult, year: int | None) -> int | None:
@@ -218,10 +211,7 @@ def _receipt(reg: Register, row: sqlite3.Row | dict[str, Any], filename: str, re
     if row["agency_key"] is not None and row["year"] is not None:
         listed = reg.list_year(row["year"])
         known = bool(reg.query("SELECT 1 FROM agencies WHERE year = ? AND name_key = ?", listed, row["agency_key"]))
-        # its place among the agency's versions (ordered as Register.versions orders them), counted
-        version = reg.query("SELECT count(*) FROM submissions WHERE year = ? AND agency_key = ?"
-                            " AND (received < ? OR (received = ? AND id <= ?))", row["year"], row["agency_key"],
-                            row["received"], row["received"], row["id"])[0][0]
+        version = reg.version_of(row)
     return Receipt(filename=filename, received=received, sha256=row["sha256"], outcome=row["outcome"],
                    errors=row["errors"], warnings=row["warnings"], agency=row["agency"], agency_known=bool(known),
                    year=row["year"], version=version, duplicate=duplicate, sender=sender, submission_id=row["id"])

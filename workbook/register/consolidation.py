@@ -20,10 +20,10 @@ from typing import Any
 
 from workbook.consolidate import Consolidation, agency_name, combine, write_consolidated
 from workbook.messages import DEFAULT_LANGUAGE, text
+from workbook.register.answers import read_stored
 from workbook.register.core import Register
 from workbook.register.db import RegisterError
 from workbook.register.times import local_time
-from workbook.validate import FileResult, validate_paths
 
 #: The coverage table's columns that say where an agency's figures came from (see workbook.consolidate).
 SOURCE_KEYS = ("version", "received", "sha256")
@@ -114,12 +114,8 @@ def consolidate_register(reg: Register, year: int, *, output: Path | str | None 
     used = reg.latest(year, valid_only=True)
     if not used:
         raise RegisterError("register.consolidate.error_nothing", path=reg.path, year=year)
-    for row in used.values():
-        if not reg.store.verify(row["sha256"]):
-            raise RegisterError("register.consolidate.error_store", agency=row["agency"], sha256=row["sha256"])
     keys = list(used)
-    read = validate_paths([reg.store.path(used[k]["sha256"]) for k in keys], jobs=jobs, keep_documents=True)
-    sent = [_as_sent(r, used[k]["filename"]) for k, r in zip(keys, read)]
+    sent = read_stored(reg, [used[k] for k in keys], jobs=jobs, error_key="register.consolidate.error_store")
     results = dict(zip(keys, sent))
     expected = {a["name_key"]: a for a in reg.expected_agencies(year)}
     member_keys = [k for k, a in expected.items() if a["role"] == "member" and k in results]
@@ -131,28 +127,17 @@ def consolidate_register(reg: Register, year: int, *, output: Path | str | None 
     for key, result in zip(keys, sent):  # the member's too
         name = agency_name(result)
         merged.sources[name] = _source(reg, year, name, used[key], newest[key], listed=key in expected)
-    merged.missing = [Missing(a["name"], newest.get(k), _version(reg, year, newest[k]) if k in newest else None)
+    merged.missing = [Missing(a["name"], newest.get(k), reg.version_of(newest[k]) if k in newest else None)
                       for k, a in expected.items() if k not in used]
     if output is not None:
         merged.written = write_consolidated(merged, output)
     return merged
 
 
-def _as_sent(result: FileResult, filename: str) -> FileResult:
-    """The result naming the file as the agency sent it, not its place in the store."""
-    problems = [dataclasses.replace(p, file=filename) for p in result.problems]
-    return dataclasses.replace(result, file=filename, problems=problems)
-
-
-def _version(reg: Register, year: int, row: sqlite3.Row) -> int:
-    ids = [r["id"] for r in reg.versions(year, row["agency_key"])]
-    return ids.index(row["id"]) + 1
-
-
 def _source(reg: Register, year: int, name: str, row: sqlite3.Row, newest: sqlite3.Row, *, listed: bool) -> Source:
-    source = Source(name, row, _version(reg, year, row), listed)
+    source = Source(name, row, reg.version_of(row), listed)
     if newest["id"] != row["id"]:
-        source.newer, source.newer_version = newest, _version(reg, year, newest)
+        source.newer, source.newer_version = newest, reg.version_of(newest)
     return source
 
 

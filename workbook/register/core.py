@@ -91,6 +91,13 @@ class Register:
         return self.query("SELECT * FROM submissions WHERE year = ? AND agency_key = ? ORDER BY received, id",
                           year, agency_key)
 
+    def version_of(self, row: sqlite3.Row | dict[str, Any]) -> int:
+        """A submission's version number: its place among its agency's versions for the year, as
+        :meth:`versions` orders them (counted, not fetched)."""
+        return self.query("SELECT count(*) FROM submissions WHERE year = ? AND agency_key = ?"
+                          " AND (received < ? OR (received = ? AND id <= ?))", row["year"], row["agency_key"],
+                          row["received"], row["received"], row["id"])[0][0]
+
     def problems(self, submission_id: int) -> list[sqlite3.Row]:
         return self.query("SELECT * FROM problems WHERE submission_id = ? ORDER BY seq", submission_id)
 

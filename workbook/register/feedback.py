@@ -140,7 +140,6 @@ def _keep_copy(reg: Register, submission_id: int, copy: Path) -> str:
 
 def _write_one(reg: Register, year: int, folder: Path, sub: Path, row: sqlite3.Row,
                listed: sqlite3.Row | None, copy: str | None) -> Feedback:
-    versions = [r["id"] for r in reg.versions(year, row["agency_key"])]
     stem = safe_file_name(Path(row["filename"]).stem, text("register.feedback.file_fallback"))
     kind = UNREADABLE if row["outcome"] == UNREADABLE else "no_copy"
     target: Path | None = None
@@ -154,7 +153,7 @@ def _write_one(reg: Register, year: int, folder: Path, sub: Path, row: sqlite3.R
         _write_problems(reg, row, target)
     name = listed["name"] if listed is not None else row["agency"] or row["agency_key"]
     return Feedback(agency=name, email=listed["email"] if listed is not None else None, known=listed is not None,
-                    version=versions.index(row["id"]) + 1, received=row["received"], errors=row["errors"],
+                    version=reg.version_of(row), received=row["received"], errors=row["errors"],
                     outcome=row["outcome"], file=target.relative_to(folder), kind=kind)
 
 

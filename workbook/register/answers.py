@@ -20,14 +20,22 @@ from workbook.register.db import RegisterError
 from workbook.validate import FileResult, validate_paths
 
 
-def read_stored(reg: Register, rows: Sequence[sqlite3.Row], *, jobs: int | None = None,
-                error_key: str = "register.answers.error_store") -> list[FileResult]:
+class StoredFileChanged(Exception):
+    """A stored file is missing or no longer matches its hash (``row``: its submission); each
+    command says so in its own words."""
+
+    def __init__(self, row: sqlite3.Row) -> None:
+        super().__init__(row["sha256"])
+        self.row = row
+
+
+def read_stored(reg: Register, rows: Sequence[sqlite3.Row], *, jobs: int | None = None) -> list[FileResult]:
     """The stored files of ``rows`` read again in worker processes, their data kept, each result
-    naming the file as the agency sent it. RegisterError (``error_key``) naming the agency when a
-    stored file is missing or no longer matches its hash: nothing is read then."""
+    naming the file as the agency sent it. :class:`StoredFileChanged` when a stored file is missing
+    or no longer matches its hash: nothing is read then."""
     for row in rows:
         if not reg.store.verify(row["sha256"]):
-            raise RegisterError(error_key, agency=row["agency"], sha256=row["sha256"])
+            raise StoredFileChanged(row)
     if not rows:
         return []
     read = validate_paths([reg.store.path(row["sha256"]) for row in rows], jobs=jobs, keep_documents=True)
@@ -44,7 +52,11 @@ def stored_answers(reg: Register, rows: Sequence[sqlite3.Row], *, jobs: int | No
     """Per submission id (of ``rows``, readable submissions) its answers as ``workbook export``
     writes them; a submission whose rules cannot be loaded any more is left out. RegisterError
     naming the file when a stored file is missing or no longer matches its hash."""
-    read = read_stored(reg, rows, jobs=jobs)
+    try:
+        read = read_stored(reg, rows, jobs=jobs)
+    except StoredFileChanged as changed:
+        raise RegisterError("register.answers.error_store", agency=changed.row["agency"],
+                            sha256=changed.row["sha256"]) from None
     answers = {row["id"]: _json_document(result) for row, result in zip(rows, read)}
     return {sid: document for sid, document in answers.items() if document is not None}
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from workbook.consolidate import Consolidation, agency_name, combine, write_consolidated
 from workbook.messages import DEFAULT_LANGUAGE, text
-from workbook.register.answers import read_stored
+from workbook.register.answers import StoredFileChanged, read_stored
 from workbook.register.core import Register
 from workbook.register.db import RegisterError
 from workbook.register.times import local_time
@@ -115,7 +115,11 @@ def consolidate_register(reg: Register, year: int, *, output: Path | str | None 
     if not used:
         raise RegisterError("register.consolidate.error_nothing", path=reg.path, year=year)
     keys = list(used)
-    sent = read_stored(reg, [used[k] for k in keys], jobs=jobs, error_key="register.consolidate.error_store")
+    try:
+        sent = read_stored(reg, [used[k] for k in keys], jobs=jobs)
+    except StoredFileChanged as changed:
+        raise RegisterError("register.consolidate.error_store", agency=changed.row["agency"],
+                            sha256=changed.row["sha256"]) from None
     results = dict(zip(keys, sent))
     expected = {a["name_key"]: a for a in reg.expected_agencies(year)}
     member_keys = [k for k, a in expected.items() if a["role"] == "member" and k in results]

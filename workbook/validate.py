@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import os
 import stat
 import warnings
@@ -320,14 +321,26 @@ def iter_validate(paths: Iterable[Path | str], *, jobs: int | None = None, keep_
     in input order as they are ready. Each file is read in a worker, so a file that kills its
     process or runs past ``timeout`` seconds is reported as such and the others go on."""
     files = [str(p) for p in expand_paths(paths)]
-    if not files:
-        return
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(files)))
+    yield from validate_stream(files, jobs=jobs, keep_documents=keep_documents, timeout=timeout, progress=progress)
+
+
+def validate_stream(files: Iterable[Path | str], *, jobs: int, keep_documents: bool = False,
+                    timeout: float = DEFAULT_TIMEOUT, progress: Callable[[FileResult], None] | None = None,
+                    idle: Callable[[], float | None] | None = None) -> Iterator[FileResult]:
+    """:func:`iter_validate` for files (not folders) that are taken one by one as the workers need
+    them, so that making the next file (collect copies it into the register's store) overlaps the
+    validation of those before it; ``idle`` as for :func:`workbook.workers.run_isolated`. No worker
+    is started when there is no file."""
+    pending = iter(files)
+    first = next(pending, None)
+    if first is None:
+        return
     ready: dict[int, FileResult] = {}
     following = 0
-    work = ((f, keep_documents) for f in files)
-    for index, result in run_isolated(_validate_one, work, jobs=jobs, timeout=timeout, 
-                                   on_lost=lambda args, why: _lost(args[0], why, timeout)):
+    work = ((str(f), keep_documents) for f in itertools.chain([first], pending))
+    for index, result in run_isolated(_validate_one, work, jobs=jobs, timeout=timeout, idle=idle,
+                                      on_lost=lambda args, why: _lost(args[0], why, timeout)):
         if progress:
             progress(result)
         ready[index] = result
@@ -398,4 +411,4 @@ def validate_paths(paths: Iterable[Path | str], *, jobs: int | None = None, keep
 
 
 __all__ = ["FileResult", "check_file", "check_submission", "validate_file", "validate_paths", "iter_validate",
-           "annotate_results", "expand_paths", "ERROR"]
+           "validate_stream", "annotate_results", "expand_paths", "ERROR"]

@@ -93,12 +93,15 @@ class _Worker:
 
 def run_isolated(task: Callable[[Any], Any], items: Iterable[Any], *, jobs: int = 1,
                  timeout: float = DEFAULT_TIMEOUT,
-                 on_lost: Callable[[Any, str], Any]) -> Iterator[tuple[int, Any]]:
+                 on_lost: Callable[[Any, str], Any],
+                 idle: Callable[[], float | None] | None = None) -> Iterator[tuple[int, Any]]:
     """Yield ``(index, task(item))`` for every item as the answers arrive, on ``jobs`` processes.
 
     ``task`` must be a module-level function (it is sent to the workers). For an item whose worker
     died, or that ran past ``timeout`` seconds, ``on_lost(item, CRASHED | TIMED_OUT)`` is yielded
-    instead. The items are taken lazily, a few ahead of the workers."""
+    instead. The items are taken lazily, a few ahead of the workers. ``idle`` is called whenever
+    no answer is there to wait for yet (the caller may do its own work meanwhile); it gives the
+    seconds after which it wants to be called again if still no answer has come, or None."""
     context = _context()
     source = enumerate(items)
     waiting: deque[tuple[int, Any]] = deque()  # given back by a dead worker: they go first
@@ -163,8 +166,16 @@ def run_isolated(task: Callable[[Any], Any], items: Iterable[Any], *, jobs: int 
                     feed(worker)
                     continue
                 return
-            ready = wait([w.connection for w in busy] + [w.process.sentinel for w in busy],
-                         timeout=_time_left(busy, timeout))
+            handles = [w.connection for w in busy] + [w.process.sentinel for w in busy]
+            ready = wait(handles, timeout=0) if idle else []
+            while not ready:
+                again = idle() if idle else None
+                left = _time_left(busy, timeout)
+                if again is not None and again < left:
+                    ready = wait(handles, timeout=max(0.0, again))
+                    continue  # an answer came, or idle is due again
+                ready = wait(handles, timeout=left)
+                break
             now = time.monotonic()
             for worker in busy:
                 if worker.connection in ready or worker.process.sentinel in ready:

@@ -62,12 +62,12 @@ def collect(
     files = collect_workbooks(paths)
     wanted_year, wanted_jobs = whole_number(year, "--year", minimum=1), whole_number(jobs, "--jobs", minimum=1)
     with open_register(db, create=True) as reg, library_errors():
-        receipts = take_in(reg, files, sender=sender, year=wanted_year, jobs=wanted_jobs)
+        # each receipt printed as soon as its file is recorded (the JSON is one document, written at the end)
+        receipts = take_in(reg, files, sender=sender, year=wanted_year, jobs=wanted_jobs,
+                           progress=None if as_json else print_receipt)
     if as_json:
         write_stdout(json_text({"receipts": [_receipt_dict(r) for r in receipts]}))
     else:
-        for receipt in receipts:
-            print_receipt(receipt)
         problems = [p for r in receipts for p in (r.refused.problems if r.refused is not None else r.problems)]
         if problems:
             print_problems(problems, out)

@@ -35,24 +35,31 @@ class Store:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
+        #: the store's folders whose own names this object has made durable (see :meth:`sync`)
+        self._named: set[str] = set()
 
     def path(self, sha256: str) -> Path:
         if not _HEX.fullmatch(sha256):
             raise ValueError(f"not a SHA-256: {sha256!r}")
         return self.folder / sha256[:2] / sha256
 
+    def _where(self, sha256: str) -> tuple[str, str]:
+        """The folder and the file of a hash this object made (no check, no pathlib: see :meth:`put`)."""
+        folder = os.path.join(self.folder, sha256[:2])
+        return folder, os.path.join(folder, sha256)
+
     def put(self, source: BinaryIO, *, durable: bool = True) -> tuple[str, int]:
         """Copy the open file ``source`` into the store; its SHA-256 and size. Raises OSError (disk
         full, read-only). With ``durable=False`` the file is in place but perhaps not yet on the
         disk itself: :meth:`sync` it before anything records it (collect syncs many files at once)."""
-        tmp_folder = self.folder / "tmp"
+        # Paths as strings: collect copies every file here, and pathlib's objects cost more than the copy.
+        tmp_folder = os.path.join(self.folder, "tmp")
         try:
-            handle, tmp_name = tempfile.mkstemp(dir=tmp_folder, prefix="inn-")
+            handle, tmp = tempfile.mkstemp(dir=tmp_folder, prefix="inn-")
         except FileNotFoundError:  # a new store (or its tmp folder removed): made once, not at every file
-            tmp_folder.mkdir(parents=True, exist_ok=True)
-            handle, tmp_name = tempfile.mkstemp(dir=tmp_folder, prefix="inn-")
+            os.makedirs(tmp_folder, exist_ok=True)
+            handle, tmp = tempfile.mkstemp(dir=tmp_folder, prefix="inn-")
         digest, size = hashlib.sha256(), 0
-        tmp = Path(tmp_name)
         try:
             with os.fdopen(handle, "wb") as out:
                 while chunk := source.read(CHUNK):
@@ -60,7 +67,7 @@ class Store:
                     size += len(chunk)
                     out.write(chunk)
             sha256 = digest.hexdigest()
-            target = self.path(sha256)
+            target = self._where(sha256)[1]
             if not _place(tmp, target) and not self.verify(sha256):
                 # The name is there but its bytes are not (damaged on disk, or altered): these are
                 # the very bytes the name stands for, so putting them in place loses nothing.
@@ -69,28 +76,25 @@ class Store:
                 self.sync(sha256)
             return sha256, size
         finally:
-            tmp.unlink(missing_ok=True)
+            try:
+                os.unlink(tmp)
+            except FileNotFoundError:
+                pass
 
     def sync(self, sha256: str) -> None:
         """Make the stored file ``sha256``, its name and its folder's name durable (after
         ``put(..., durable=False)``). Safe to call from several threads at once: file systems
-        with a journal then commit many files' syncs together, far cheaper than one by one."""
-        self.sync_data(sha256)
-        self.sync_folder(self.path(sha256).parent)
-        self.sync_folder()
-
-    def sync_data(self, sha256: str) -> None:
-        """Make the stored file's bytes durable; its name is made durable by syncing its folder and
-        the store (:meth:`sync_folder`), which for many files placed at once is done once a folder."""
-        fd = os.open(self.path(sha256), os.O_RDWR if os.name == "nt" else os.O_RDONLY)  # Windows flushes only writable handles
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-    def sync_folder(self, folder: Path | None = None) -> None:
-        """Make the names in ``folder`` (one of the store's, default the store itself) durable."""
-        _sync_folder(folder or self.folder)
+        with a journal then commit many files' syncs together, far cheaper than one by one.
+        The store's own folder is synced once a folder for this object, not at every file: a
+        folder's name, once durable, stays so (it is never removed)."""
+        if not _HEX.fullmatch(sha256):
+            raise ValueError(f"not a SHA-256: {sha256!r}")
+        folder, target = self._where(sha256)
+        _sync_file(target)
+        _sync_folder(folder)
+        if sha256[:2] not in self._named:
+            _sync_folder(self.folder)
+            self._named.add(sha256[:2])  # only once synced: another thread may sync it again, harmlessly
 
     def verify(self, sha256: str) -> bool | None:
         """True when the stored file hashes to its name, False when it does not, None when it is missing."""
@@ -106,7 +110,7 @@ class Store:
         return {p.name for p in self.folder.glob("??/*") if _HEX.fullmatch(p.name) and p.parent.name == p.name[:2]}
 
 
-def _place(tmp: Path, target: Path) -> bool:
+def _place(tmp: str, target: str) -> bool:
     """Put ``tmp`` at ``target`` without ever replacing a file there: a hard link fails when the name is
     taken (the same bytes were placed before, perhaps by another collect at once). Where the file system
     has no hard links, a rename, which is atomic too. False when a file of that name was there."""
@@ -114,19 +118,27 @@ def _place(tmp: Path, target: Path) -> bool:
         try:
             os.link(tmp, target)
         except FileNotFoundError:  # the first file of its folder
-            target.parent.mkdir(exist_ok=True)
+            os.makedirs(os.path.dirname(target), exist_ok=True)
             os.link(tmp, target)
     except FileExistsError:
         return False
     except OSError:
-        if target.exists():
+        if os.path.exists(target):
             return False
-        target.parent.mkdir(exist_ok=True)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
         os.replace(tmp, target)
     return True
 
 
-def _sync_folder(folder: Path) -> None:
+def _sync_file(path: Path | str) -> None:
+    fd = os.open(path, os.O_RDWR if os.name == "nt" else os.O_RDONLY)  # Windows flushes only writable handles
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _sync_folder(folder: Path | str) -> None:
     """Make the new name durable (POSIX); Windows has no folder handles to sync, and needs none."""
     if os.name != "posix":
         return

@@ -27,8 +27,10 @@ from workbook.cli import app
 from workbook.messages import text
 from workbook.register import Register, RegisterError
 from workbook.register import db as register_db
+from workbook.register import collect as collect_module
+from workbook.register import store as store_module
 from workbook.register.check import check
-from workbook.register.collect import collect
+from workbook.register.collect import Receipt, collect
 from workbook.register.store import Store
 
 #: files in the corpus of the kill and concurrency tests: each Fjordvik sample in a few byte-distinct copies
@@ -90,6 +92,50 @@ def test_a_failed_change_leaves_nothing_of_itself(tmp_path: Path) -> None:
         with reg.transaction() as conn:  # and the connection is usable afterwards
             conn.execute("INSERT INTO blobs (sha256, size, kind) VALUES (?, 1, 'workbook')", ("b" * 64,))
         assert reg.query("SELECT count(*) FROM blobs")[0][0] == 1
+
+
+# --- on the disk before recorded, recorded before told --------------------------------------------------
+@pytest.mark.parametrize("at_once", [True, False], ids=["file system synced at once", "each file synced"])
+def test_no_file_is_recorded_before_it_is_on_the_disk_nor_told_before_it_is_recorded(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, at_once: bool) -> None:
+    """Collect records its files in groups: each group's files are synced to the disk before its
+    records are committed, and each receipt is given only once its record is committed. Both where
+    the file system is synced in one call (Linux) and where each file is synced (elsewhere)."""
+    if at_once and store_module._syncfs() is None:
+        pytest.skip("this system cannot sync a file system in one call")
+    if not at_once:
+        monkeypatch.setattr(store_module, "_sync_file_system", lambda folder: False)
+    monkeypatch.setattr(collect_module, "GROUP_FILES", 4)  # several groups of a small corpus
+    db = tmp_path / "register.sqlite"
+    synced: list[str] = []
+    each: list[str] = []
+    sync_many, sync = Store.sync_many, Store.sync
+
+    def checked_sync_many(self: Store, hashes: list[str]) -> None:
+        assert not set(hashes) & set(recorded_so_far(db)), "a file was recorded before it was synced"
+        sync_many(self, hashes)
+        synced.extend(hashes)
+
+    def counted_sync(self: Store, sha256: str) -> None:
+        sync(self, sha256)
+        each.append(sha256)
+
+    monkeypatch.setattr(Store, "sync_many", checked_sync_many)
+    monkeypatch.setattr(Store, "sync", counted_sync)
+    told: list[Receipt] = []
+
+    def progress(receipt: Receipt) -> None:
+        assert receipt.sha256 in recorded_so_far(db), "a receipt was given before its file was recorded"
+        told.append(receipt)
+
+    files = corpus(tmp_path / "innboks")
+    with Register.open(db) as reg:
+        receipts = collect(reg, [*files, *files[:2]], jobs=2, progress=progress)
+    hashes = {hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
+    assert set(recorded(db)) == set(synced) == hashes and len(synced) == len(hashes) > 4
+    assert sorted(each) == ([] if at_once else sorted(hashes))
+    assert sorted(told, key=id) == sorted(receipts, key=id) and sum(r.duplicate for r in receipts) == 2
+    assert_consistent(db)
 
 
 # --- killed collects --------------------------------------------------------------------------------

@@ -99,9 +99,9 @@ def run_isolated(task: Callable[[Any], Any], items: Iterable[Any], *, jobs: int 
 
     ``task`` must be a module-level function (it is sent to the workers). For an item whose worker
     died, or that ran past ``timeout`` seconds, ``on_lost(item, CRASHED | TIMED_OUT)`` is yielded
-    instead. The items are taken lazily, a few ahead of the workers. ``idle`` is called whenever
-    no answer is there to wait for yet (the caller may do its own work meanwhile); it gives the
-    seconds after which it wants to be called again if still no answer has come, or None."""
+    instead. The items are taken lazily, a few ahead of the workers. ``idle`` is called each time
+    before waiting for answers (the caller may do its own work then, while the workers work); it
+    gives the seconds after which it wants to be called again if no answer has come, or None."""
     context = _context()
     source = enumerate(items)
     waiting: deque[tuple[int, Any]] = deque()  # given back by a dead worker: they go first
@@ -167,13 +167,14 @@ def run_isolated(task: Callable[[Any], Any], items: Iterable[Any], *, jobs: int 
                     continue
                 return
             handles = [w.connection for w in busy] + [w.process.sentinel for w in busy]
-            ready = wait(handles, timeout=0) if idle else []
-            while not ready:
+            while True:
                 again = idle() if idle else None
                 left = _time_left(busy, timeout)
                 if again is not None and again < left:
                     ready = wait(handles, timeout=max(0.0, again))
-                    continue  # an answer came, or idle is due again
+                    if ready:
+                        break
+                    continue  # idle is due again
                 ready = wait(handles, timeout=left)
                 break
             now = time.monotonic()

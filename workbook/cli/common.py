@@ -95,6 +95,12 @@ def say(console: Console, message: object, style: str | None = None) -> None:
     console.print(str(message), style=style)
 
 
+def say_lines(console: Console, lines: list[tuple[str, str | None]]) -> None:
+    """Print several messages, each ``(message, style)`` on its own line, in one go (rich's cost is
+    per call: a collect's 1,000 receipts of six lines each cost half as much so)."""
+    console.print(Text("\n").join(console.render_str(message, style=style or "") for message, style in lines))
+
+
 def styled(catalogue_text: str, style: str) -> Text:
     """A table cell in a style: only for the catalogue's own words (other cells are plain strings,
     which :class:`SafeConsole` escapes)."""

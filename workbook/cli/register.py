@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from workbook.cli.common import collect_workbooks, err, json_text, library_errors, out, say, whole_number, write_stdout
+from workbook.cli.common import collect_workbooks, err, json_text, library_errors, out, say, say_lines, whole_number, write_stdout
 from workbook.cli.localized import Command, Group
 from workbook.cli.common import text  # the catalogue, in the CLI language
 
@@ -92,26 +92,28 @@ def print_receipt(receipt: Receipt) -> None:
     if receipt.refused is not None:
         say(err, text("register.collect.refused", file=receipt.filename), "red")
         return
-    say(out, text("register.collect.receipt", file=receipt.filename), "bold")
-    agency = receipt.agency or text("register.unknown_agency")
-    if receipt.agency and not receipt.agency_known:
-        say(out, text("register.collect.agency_unknown", agency=agency, unknown=text("register.unknown_agency"),
-                      year=receipt.year), "yellow")
-    elif receipt.version is not None:
-        say(out, text("register.collect.agency_version", agency=agency, version=receipt.version, year=receipt.year))
-    else:
-        say(out, text("register.collect.agency", agency=agency))
     from workbook.register.times import local_time
 
-    say(out, text("register.collect.received", time=local_time(receipt.received)))
+    lines: list[tuple[str, str | None]] = [(text("register.collect.receipt", file=receipt.filename), "bold")]
+    agency = receipt.agency or text("register.unknown_agency")
+    if receipt.agency and not receipt.agency_known:
+        lines.append((text("register.collect.agency_unknown", agency=agency, unknown=text("register.unknown_agency"),
+                           year=receipt.year), "yellow"))
+    elif receipt.version is not None:
+        lines.append((text("register.collect.agency_version", agency=agency, version=receipt.version,
+                           year=receipt.year), None))
+    else:
+        lines.append((text("register.collect.agency", agency=agency), None))
+    lines.append((text("register.collect.received", time=local_time(receipt.received)), None))
     if receipt.sender:
-        say(out, text("register.collect.sender", sender=receipt.sender))
-    say(out, text("register.collect.hash", sha256=receipt.sha256))
-    style = "green" if receipt.outcome == "valid" else "red"
-    say(out, text("register.collect.outcome", outcome=text(f"register.outcome_{receipt.outcome}"),
-                  errors=receipt.errors, warnings=receipt.warnings), style)
+        lines.append((text("register.collect.sender", sender=receipt.sender), None))
+    lines.append((text("register.collect.hash", sha256=receipt.sha256), None))
+    lines.append((text("register.collect.outcome", outcome=text(f"register.outcome_{receipt.outcome}"),
+                       errors=receipt.errors, warnings=receipt.warnings),
+                  "green" if receipt.outcome == "valid" else "red"))
     if receipt.duplicate:
-        say(out, text("register.collect.duplicate", version=receipt.version or "?"), "yellow")
+        lines.append((text("register.collect.duplicate", version=receipt.version or "?"), "yellow"))
+    say_lines(out, lines)
 
 
 app.command("collect", cls=Command, help=text("register.collect.command"))(collect)

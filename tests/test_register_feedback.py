@@ -21,7 +21,8 @@ from workbook.register import Register, RegisterError
 from workbook.register.collect import collect
 from workbook.register.feedback import write_feedback
 from workbook.filenames import safe_file_name, unique_names
-from workbook.register.names import name_key
+from workbook.register.names import feedback_plan, name_key
+from workbook.register.status import status
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples" / "fjordvik"
@@ -97,6 +98,40 @@ def test_no_copy_and_unreadable_files_get_their_problems_as_text(reg: Register, 
     assert Path(broken["Fil"]) == Path("Fjordvik kommune, Bymiljoetaten") / "bym-problemer.txt"
     assert "skadet eller ufullstendig" in (tmp_path / "ut" / broken["Fil"]).read_text(encoding="utf-8-sig")
     assert run.unattributed == 1
+
+
+def test_status_names_the_very_files_feedback_writes(reg: Register, tmp_path: Path) -> None:
+    """The status list is the mail merge too: for every agency it names the file that ``register
+    feedback`` writes for it, relative to its folder: the annotated copy, the problems as text where
+    the file cannot be read, and, once a copy was found impossible (Strict Open XML), the text."""
+    inbox = tmp_path / "inn"
+    inbox.mkdir()
+    _strict(SAMPLES / "agency-teknisk-med-feil.xlsx", inbox / "teknisk-strict.xlsx")
+    (inbox / "bym.xlsx").write_bytes((SAMPLES / "agency-bymiljoetaten.xlsx").read_bytes()[:5000])
+    collect(reg, [inbox / "teknisk-strict.xlsx"])
+    collect(reg, [inbox / "bym.xlsx"], sender="bym@fjordvik.no")
+
+    def named() -> dict[str, str]:
+        return {line.agency: line.feedback_file for line in status(reg, 2020).rows() if line.feedback_file}
+
+    before = named()  # no copy tried yet: the copy is what is expected
+    assert before[TEKNISK] == f"{TEKNISK}/teknisk-strict-tilbakemelding.xlsx"
+    write_feedback(reg, 2020, tmp_path / "ut")
+    sent = {r["Virksomhet"]: r["Fil"].replace("\\", "/") for r in _list(tmp_path / "ut")}
+    assert named() == sent and len(sent) == 2
+    assert sent[TEKNISK] == f"{TEKNISK}/teknisk-strict-problemer.txt"
+    assert all((tmp_path / "ut" / file).is_file() for file in sent.values())
+    write_feedback(reg, 2020, tmp_path / "igjen")  # tried again, and still the same
+    assert {r["Virksomhet"]: r["Fil"].replace("\\", "/") for r in _list(tmp_path / "igjen")} == named()
+
+
+def test_agencies_whose_names_are_one_folder_on_windows_get_a_folder_each() -> None:
+    expected = {name_key(n): {"name": n} for n in ("Etat A/B", "Etat A:B", "etat a b")}
+    latest = {key: {"id": n, "agency_key": key, "agency": None, "outcome": outcome}
+              for n, (key, outcome) in enumerate(zip(expected, ("invalid", "unreadable", "valid")))}
+    latest["uten liste"] = {"id": 9, "agency_key": "uten liste", "agency": "Etat A B", "outcome": "invalid"}
+    plan = feedback_plan(expected, latest)
+    assert [(row["id"], folder) for row, folder in plan] == [(0, "Etat A B"), (1, "Etat A B (2)"), (9, "Etat A B (3)")]
 
 
 def test_the_output_folder_must_be_new_or_empty(reg: Register, tmp_path: Path) -> None:

@@ -348,6 +348,23 @@ def test_a_full_database_gives_its_message_and_keeps_what_was_recorded(
     assert_consistent(db)  # the file stored before the database refused is listed, not an error
 
 
+# --- an older register ---------------------------------------------------------------------------------------
+def test_a_register_of_an_older_version_is_migrated_and_keeps_everything(tmp_path: Path) -> None:
+    db = tmp_path / "register.sqlite"
+    with Register.open(db) as reg:
+        (kept,) = collect(reg, [FJORDVIK / "agency-teknisk-med-feil.xlsx"], jobs=1)
+    conn = sqlite3.connect(db)
+    conn.execute("ALTER TABLE submissions DROP COLUMN feedback_failed")  # as version 1 made it
+    conn.execute("PRAGMA user_version = 1")
+    conn.commit()
+    conn.close()
+    with Register.open(db) as reg:
+        assert reg.query("PRAGMA user_version")[0][0] == register_db.SCHEMA_VERSION == 2
+        (row,) = reg.query("SELECT sha256, errors, feedback_failed FROM submissions")
+        assert tuple(row) == (kept.sha256, 10, 0)
+    assert_consistent(db)
+
+
 # --- files that are no register ------------------------------------------------------------------------------
 @pytest.mark.parametrize("content", ["text", "other sqlite", "newer"])
 def test_a_file_that_is_no_register_of_ours_gives_its_message_and_is_left_alone(tmp_path: Path, content: str) -> None:

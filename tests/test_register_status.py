@@ -24,7 +24,7 @@ from workbook.register.collect import collect
 from workbook.register.deadline import parse_date, set_deadline
 from workbook.register.feedback import write_feedback
 from workbook.register.history import history
-from workbook.register.names import feedback_file_name
+from workbook.register.names import feedback_file
 from workbook.register.status import COLUMNS, status, write_status
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -203,7 +203,7 @@ def test_status_of_every_expected_and_unknown_agency(filled: Path) -> None:
     assert [a.agency for a in result.agencies][0] == MEMBER
     assert by_name[WATER].status == "missing" and by_name[WATER].version is None
     assert by_name[TECHNICAL].status == "invalid" and by_name[TECHNICAL].errors == 10
-    assert by_name[TECHNICAL].feedback_file == feedback_file_name(TECHNICAL, "agency-teknisk-med-feil.xlsx")
+    assert by_name[TECHNICAL].feedback_file == f"{TECHNICAL}/agency-teknisk-med-feil-tilbakemelding.xlsx"
     assert by_name[TECHNICAL].feedback_sha256 is None  # named before ``register feedback`` has made the copy
     assert (by_name[HEALTH].status, by_name[HEALTH].version, by_name[HEALTH].sender) == ("valid", 2, "helse@fjordvik.no")
     assert by_name[MEMBER].status == "valid" and by_name[MEMBER].role == "member"
@@ -272,7 +272,7 @@ def test_the_overview_as_csv_for_the_mail_merge(filled: Path, tmp_path: Path) ->
     by_name = {row["Virksomhet"]: row for row in rows}
     assert len(rows) == 5 + 2 + 1
     assert by_name[TECHNICAL]["E-post"] == "teknisk@fjordvik.no" and by_name[TECHNICAL]["Feil"] == "10"
-    assert by_name[TECHNICAL]["Tilbakemeldingsfil"] == feedback_file_name(TECHNICAL, "agency-teknisk-med-feil.xlsx")
+    assert by_name[TECHNICAL]["Tilbakemeldingsfil"] == f"{TECHNICAL}/agency-teknisk-med-feil-tilbakemelding.xlsx"
     assert by_name[WATER]["Status"] == "ikke levert" and by_name[WATER]["Versjon"] == ""
 
 
@@ -335,8 +335,9 @@ def test_history_cli(filled: Path) -> None:
 
 
 def test_the_feedback_file_name_is_safe_on_windows() -> None:
-    assert feedback_file_name('A/B: "C"?', "skjema.xlsx") == "A B C/skjema-tilbakemelding.xlsx"
-    assert feedback_file_name("CON", "con.xlsx") == "CON_/con_-tilbakemelding.xlsx"
+    assert feedback_file('A B C', "skjema.xlsx", copy=True) == "A B C/skjema-tilbakemelding.xlsx"
+    assert feedback_file("CON_", "con.xlsx", copy=True) == "CON_/con_-tilbakemelding.xlsx"
+    assert feedback_file("CON_", 'a:b"?.xlsx', copy=False) == "CON_/a b-problemer.txt"
 
 
 def test_a_nynorsk_list_reads_too(tmp_path: Path) -> None:

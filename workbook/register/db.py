@@ -93,6 +93,10 @@ MIGRATIONS: tuple[str, ...] = (
         revoked TEXT
     );
     """,
+    # 2: a feedback copy that could not be made (status then names the text of problems sent instead)
+    """
+    ALTER TABLE submissions ADD COLUMN feedback_failed INTEGER NOT NULL DEFAULT 0;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -12,7 +12,11 @@ folder) and a note. The output folder must be new or empty: nothing there is eve
 
 The annotated copies are made here, the first time a submission's feedback is written
 (:func:`make_copies`), and kept in the store (``submissions.feedback_sha256``), so that the next run
-sends the same copy; collecting does not make them (most files are never sent back).
+sends the same copy; collecting does not make them (most files are never sent back). A copy that
+could not be made is recorded so (``submissions.feedback_failed``: ``register status`` then names
+the text of problems), and tried again at the next run. Which agencies get feedback, in which
+folder and file, is :func:`workbook.register.names.feedback_plan` and ``feedback_file``: the status
+list names the same files.
 """
 
 from __future__ import annotations
@@ -27,15 +31,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
-from workbook.annotate import target_path
 from workbook.container import open_regular
 from workbook.csv_safe import write_csv
 from workbook.messages import DEFAULT_LANGUAGE, languages, text
 from workbook.problems import Problem, render
 from workbook.register.core import Register
 from workbook.register.db import as_register_error
+from workbook.register.names import feedback_file, feedback_plan
 from workbook.register.times import local_time
-from workbook.filenames import safe_file_name, unique_names
 from workbook.register.outdir import fresh_folder, write_new
 from workbook.validate import FileResult, annotate_results
 
@@ -74,15 +77,10 @@ def write_feedback(reg: Register, year: int, folder: Path | str) -> FeedbackRun:
     """Write the feedback for ``year`` into ``folder`` (new or empty; see the module's text)."""
     folder = fresh_folder(folder)
     expected = {row["name_key"]: row for row in reg.expected_agencies(year)}
-    latest = reg.latest(year)
-    order = [key for key in expected if key in latest] + sorted(key for key in latest if key not in expected)
-    chosen = [latest[key] for key in order if latest[key]["outcome"] in (INVALID, UNREADABLE)]
-    names = unique_names([safe_file_name(expected[r["agency_key"]]["name"] if r["agency_key"] in expected
-                                         else r["agency"] or r["agency_key"], text("register.feedback.folder_fallback"))
-                          for r in chosen])
-    copies = make_copies(reg, [row for row in chosen if row["outcome"] == INVALID])
-    entries = [_write_one(reg, year, folder, Path(name), row, expected.get(row["agency_key"]), copies.get(row["id"]))
-               for name, row in zip(names, chosen)]
+    plan = feedback_plan(expected, reg.latest(year))
+    copies = make_copies(reg, [row for row, _ in plan if row["outcome"] == INVALID])
+    entries = [_write_one(reg, folder, sub, row, expected.get(row["agency_key"]), copies.get(row["id"]))
+               for row, sub in plan]
     lists = _write_lists(folder, entries)
     unattributed = sum(1 for row in reg.submissions(year) if row["agency_key"] is None)
     return FeedbackRun(folder, entries, lists, unattributed)
@@ -113,9 +111,15 @@ def make_copies(reg: Register, rows: Sequence[sqlite3.Row], *, jobs: int | None 
             problems = [Problem.from_dict(json.loads(p["problem"])) for p in reg.problems(row["id"])]
             results.append(FileResult(file=str(source), language=row["language"] or "nb", problems=problems))
             by_file[str(source)] = row["id"]
+        failed = []
         for result, copy in annotate_results(results, work / "ut", jobs=jobs):
             if copy is not None:
                 copies[by_file[result.file]] = _keep_copy(reg, by_file[result.file], copy)
+            else:
+                failed.append(by_file[result.file])
+        with reg.transaction() as conn:  # so that status names the text of problems sent instead
+            conn.executemany("UPDATE submissions SET feedback_failed = 1 WHERE id = ? AND feedback_sha256 IS NULL",
+                             [(sid,) for sid in failed])
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return copies
@@ -134,22 +138,22 @@ def _keep_copy(reg: Register, submission_id: int, copy: Path) -> str:
         if recorded:
             return recorded
         conn.execute("INSERT OR IGNORE INTO blobs (sha256, size, kind) VALUES (?, ?, 'feedback')", (sha256, size))
-        conn.execute("UPDATE submissions SET feedback_sha256 = ? WHERE id = ?", (sha256, submission_id))
+        conn.execute("UPDATE submissions SET feedback_sha256 = ?, feedback_failed = 0 WHERE id = ?",
+                     (sha256, submission_id))
     return sha256
 
 
-def _write_one(reg: Register, year: int, folder: Path, sub: Path, row: sqlite3.Row,
-               listed: sqlite3.Row | None, copy: str | None) -> Feedback:
-    stem = safe_file_name(Path(row["filename"]).stem, text("register.feedback.file_fallback"))
+def _write_one(reg: Register, folder: Path, sub: str, row: sqlite3.Row, listed: sqlite3.Row | None,
+               copy: str | None) -> Feedback:
     kind = UNREADABLE if row["outcome"] == UNREADABLE else "no_copy"
     target: Path | None = None
     if copy and kind != UNREADABLE:
         data = _stored(reg, copy)
         kind = "damaged" if data is None else "copy"
         if data is not None:
-            target = write_new(target_path(Path(f"{stem}.xlsx"), folder / sub), data)
+            target = write_new(folder / feedback_file(sub, row["filename"], copy=True), data)
     if target is None:
-        target = folder / sub / f"{stem}{text('register.feedback.problems_suffix')}.txt"
+        target = folder / feedback_file(sub, row["filename"], copy=False)
         _write_problems(reg, row, target)
     name = listed["name"] if listed is not None else row["agency"] or row["agency_key"]
     return Feedback(agency=name, email=listed["email"] if listed is not None else None, known=listed is not None,

@@ -19,7 +19,7 @@ from workbook.messages import text
 from workbook.register.times import local_time
 from workbook.register.core import Register
 from workbook.register.db import RegisterError
-from workbook.register.names import feedback_file_name
+from workbook.register.names import feedback_file, feedback_plan
 
 MISSING, VALID, INVALID, UNREADABLE = "missing", "valid", "invalid", "unreadable"
 #: The overview's columns, in order (their headers: ``register.status.col_<key>``).
@@ -30,7 +30,7 @@ WIDTHS = {"agency": 40, "role": 11, "email": 30, "status": 14, "late": 9, "versi
 #: The columns printed (the file's name and hash are for the screen and the mail merge)
 PRINTED = COLUMNS.index("note") + 1
 _COLUMNS_SQL = ("id, sha256, year, agency, agency_key, role, form_version, filename, received, sender, outcome,"
-                " errors, warnings, feedback_sha256")
+                " errors, warnings, feedback_sha256, feedback_failed")
 
 
 @dataclass
@@ -102,20 +102,23 @@ def status(reg: Register, year: int, *, today: dt.date | None = None) -> Status:
         else:
             by_key.setdefault(row["agency_key"], []).append(row)
     result = Status(year, reg.list_year(year), deadline, past)
+    plan = feedback_plan({agency["name_key"]: agency for agency in listed},
+                         {key: versions[-1] for key, versions in by_key.items()})
+    folders = {row["id"]: folder for row, folder in plan}
     for agency in listed:
         versions = by_key.pop(agency["name_key"], [])
-        line = _line(agency["name"], agency["role"], agency["email"], True, versions)
+        line = _line(agency["name"], agency["role"], agency["email"], True, versions, folders)
         line.late = past and line.status == MISSING
         result.agencies.append(line)
     for versions in by_key.values():
-        result.unknown.append(_line(versions[-1]["agency"], versions[-1]["role"], None, False, versions))
+        result.unknown.append(_line(versions[-1]["agency"], versions[-1]["role"], None, False, versions, folders))
     result.unknown.sort(key=lambda a: (a.agency or "").casefold())
-    result.unreadable = [_line(None, None, None, False, [row]) for row in no_agency]
+    result.unreadable = [_line(None, None, None, False, [row], folders) for row in no_agency]
     return result
 
 
 def _line(name: str | None, role: str | None, email: str | None, listed: bool,
-          versions: list[sqlite3.Row]) -> AgencyStatus:
+          versions: list[sqlite3.Row], folders: dict[int, str]) -> AgencyStatus:
     line = AgencyStatus(agency=name, role=role, email=email, listed=listed, status=MISSING, versions=len(versions))
     if not versions:
         return line
@@ -126,7 +129,9 @@ def _line(name: str | None, role: str | None, email: str | None, listed: bool,
         setattr(line, key, newest[key])
     if newest["outcome"] == INVALID:  # the copy is made by ``register feedback``, if not made yet
         line.feedback_sha256 = newest["feedback_sha256"]
-        line.feedback_file = feedback_file_name(name or newest["agency"] or "", newest["filename"])
+    if newest["id"] in folders:  # what ``register feedback`` writes for it: the copy, else the problems as text
+        copy = newest["outcome"] == INVALID and not newest["feedback_failed"]
+        line.feedback_file = feedback_file(folders[newest["id"]], newest["filename"], copy=copy)
     if newest["outcome"] != VALID:
         line.valid_version = next((n for n, row in reversed(list(enumerate(versions, 1))) if row["outcome"] == VALID),
                                   None)

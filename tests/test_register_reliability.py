@@ -4,6 +4,7 @@ folder, a full disk, a file that is no register or one from a newer version. Rea
 
 from __future__ import annotations
 
+import ctypes
 import errno
 import hashlib
 import json
@@ -95,16 +96,27 @@ def test_a_failed_change_leaves_nothing_of_itself(tmp_path: Path) -> None:
 
 
 # --- on the disk before recorded, recorded before told --------------------------------------------------
-@pytest.mark.parametrize("at_once", [True, False], ids=["file system synced at once", "each file synced"])
+def _refused_syncfs(fd: int) -> int:
+    """syncfs as a sandbox answers it (seccomp): not allowed."""
+    ctypes.set_errno(errno.EPERM)
+    return -1
+
+
+@pytest.mark.parametrize("how", ["at once", "each file", "refused"])
 def test_no_file_is_recorded_before_it_is_on_the_disk_nor_told_before_it_is_recorded(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, at_once: bool) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str) -> None:
     """Collect records its files in groups: each group's files are synced to the disk before its
-    records are committed, and each receipt is given only once its record is committed. Both where
-    the file system is synced in one call (Linux) and where each file is synced (elsewhere)."""
+    records are committed, and each receipt is given only once its record is committed. Where the
+    file system is synced in one call (Linux), where each file is synced (elsewhere), and where the
+    one call is refused (a sandbox): each file then."""
+    monkeypatch.setattr(store_module, "_NO_SYNCFS", [])
+    at_once = how == "at once"
     if at_once and store_module._syncfs() is None:
         pytest.skip("this system cannot sync a file system in one call")
-    if not at_once:
+    if how == "each file":
         monkeypatch.setattr(store_module, "_sync_file_system", lambda folder: False)
+    if how == "refused":
+        monkeypatch.setattr(store_module, "_syncfs", lambda: _refused_syncfs)
     monkeypatch.setattr(collect_module, "GROUP_FILES", 4)  # several groups of a small corpus
     db = tmp_path / "register.sqlite"
     synced: list[str] = []

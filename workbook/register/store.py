@@ -12,6 +12,7 @@ adopts it.
 from __future__ import annotations
 
 import ctypes
+import errno
 import functools
 import hashlib
 import os
@@ -165,16 +166,25 @@ def _sync_file_system(folder: Path) -> bool:
     measured). False where this cannot be done so (not Linux): sync each file then. Raises OSError
     (a disk that failed to take what was written)."""
     syncfs = _syncfs()
-    if syncfs is None:
+    if syncfs is None or _NO_SYNCFS:
         return False
     fd = os.open(folder, os.O_RDONLY)
     try:
         if syncfs(fd) != 0:
             code = ctypes.get_errno()
+            if code in _SYNCFS_REFUSED:  # a sandbox (seccomp) or an old kernel without it: each file then
+                _NO_SYNCFS.append(code)
+                return False
             raise OSError(code, os.strerror(code))
     finally:
         os.close(fd)
     return True
+
+
+#: what syncfs answers where it is not allowed or not there (not a failure of the disk)
+_SYNCFS_REFUSED = {errno.ENOSYS, errno.EPERM, errno.EACCES, errno.EINVAL, errno.EOPNOTSUPP}
+#: set once syncfs was refused in this process
+_NO_SYNCFS: list[int] = []
 
 
 def _sync_file(path: Path | str) -> None:

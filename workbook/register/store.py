@@ -2,7 +2,7 @@
 
 Files are named ``<store>/<first two hex digits>/<64 hex digits>`` and written atomically: streamed into
 ``<store>/tmp/`` while hashed, linked (or renamed) into place, and synced to the disk (the file, its
-folder, the store) before anything records it. A file already in place under its hash is kept as it
+folder, the store; on Linux a group of files by one sync of the file system) before anything records it. A file already in place under its hash is kept as it
 is if its bytes still hash right (one that a power cut left empty, or that was damaged, is replaced
 by the right bytes, which loses nothing). A collect killed between writing a file and recording it leaves
 a file with no record: :mod:`workbook.register.check` lists it, and the next collect of the same bytes
@@ -59,7 +59,8 @@ class Store:
     def put(self, source: BinaryIO, *, durable: bool = True) -> tuple[str, int]:
         """Copy the open file ``source`` into the store; its SHA-256 and size. Raises OSError (disk
         full, read-only). With ``durable=False`` the file is in place but perhaps not yet on the
-        disk itself: :meth:`sync` it before anything records it (collect syncs many files at once)."""
+        disk itself: :meth:`sync` it before anything records it (collect syncs a group of files at
+        once: :meth:`sync_many`)."""
         # Paths as strings: collect copies every file here, and pathlib's objects cost more than the copy.
         tmp_folder = os.path.join(self.folder, "tmp")
         try:

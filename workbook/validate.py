@@ -25,7 +25,7 @@ from workbook.ooxml_text import utf16_len
 from workbook.messages import DEFAULT_LANGUAGE
 from workbook.problems import ERROR, Problem, make, part_label
 from workbook.read import Submission, read_workbook
-from workbook.workers import CRASHED, DEFAULT_TIMEOUT, run_isolated
+from workbook.workers import CRASHED, DEFAULT_TIMEOUT, run_isolated, worker_count
 
 #: File endings taken from a folder; a file named on the command line is always read.
 WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".xlsb", ".ods"})
@@ -321,8 +321,7 @@ def iter_validate(paths: Iterable[Path | str], *, jobs: int | None = None, keep_
     in input order as they are ready. Each file is read in a worker, so a file that kills its
     process or runs past ``timeout`` seconds is reported as such and the others go on."""
     files = [str(p) for p in expand_paths(paths)]
-    jobs = max(1, min(jobs or os.cpu_count() or 1, len(files)))
-    yield from validate_stream(files, jobs=jobs, keep_documents=keep_documents, timeout=timeout, progress=progress)
+    yield from validate_stream(files, jobs=worker_count(jobs, len(files)), keep_documents=keep_documents, timeout=timeout, progress=progress)
 
 
 def validate_stream(files: Iterable[Path | str], *, jobs: int, keep_documents: bool = False,
@@ -391,8 +390,7 @@ def annotate_results(results: Iterable[FileResult], folder: Path | str, *, jobs:
         return
     targets = target_paths([Path(r.file) for r in marked], Path(folder))
     work = [(r.file, r.problems, str(folder), str(t), r.language) for r, t in zip(marked, targets)]
-    jobs = max(1, min(jobs or os.cpu_count() or 1, len(work)))
-    for index, written in run_isolated(_annotate_one, work, jobs=jobs, timeout=timeout, on_lost=lambda *_: None):
+    for index, written in run_isolated(_annotate_one, work, jobs=worker_count(jobs, len(work)), timeout=timeout, on_lost=lambda *_: None):
         yield marked[index], Path(written) if written else None
 
 

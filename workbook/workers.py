@@ -15,6 +15,7 @@ is the one that killed it, and the ones behind it are given to another worker.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import sys
 import time
 from collections import deque
@@ -38,6 +39,12 @@ QUEUED_PER_WORKER = 1
 
 CRASHED = "crashed"
 TIMED_OUT = "timeout"
+
+
+def worker_count(jobs: int | None, items: int) -> int:
+    """How many workers ``items`` tasks get: ``jobs``, by default one per core, never more than the
+    tasks, at least one."""
+    return max(1, min(jobs or os.cpu_count() or 1, items))
 
 
 def _context() -> Any:

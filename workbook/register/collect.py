@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -27,12 +26,12 @@ from workbook.container import ContainerProblem, open_regular
 from workbook.problems import Problem
 from workbook.register.answers import as_sent
 from workbook.register.core import Register
-from workbook.register.db import as_register_error
+from workbook.register.db import INVALID, UNREADABLE, VALID, as_register_error
 from workbook.register.names import name_key
 from workbook.register.times import now
 from workbook.validate import FileResult, expand_paths, validate_file, validate_stream
+from workbook.workers import worker_count
 
-VALID, INVALID, UNREADABLE = "valid", "invalid", "unreadable"
 #: what a receipt needs of a submission (not its answers)
 _RECEIPT_COLUMNS = "id, sha256, year, agency, agency_key, received, outcome, errors, warnings"
 #: a collect records at most this many files in one transaction, and a file waits at most about this
@@ -86,10 +85,8 @@ def collect(reg: Register, paths: Iterable[Path | str], *, sender: str | None = 
             staged = _stage(reg, source)
             if staged is None:  # nothing to keep: the file is said with its reason, not recorded
                 result = validate_file(source)
-                receipt = receipts[place] = Receipt(source.name, now(), None, UNREADABLE, len(result.errors), 0,
-                                                    refused=result)
-                if progress:
-                    progress(receipt)
+                recorder.give(place, Receipt(source.name, now(), None, UNREADABLE, len(result.errors), 0,
+                                             refused=result))
                 continue
             sha256, size = staged
             if sha256 in taken or sha256 in known:
@@ -100,13 +97,13 @@ def collect(reg: Register, paths: Iterable[Path | str], *, sender: str | None = 
             yield reg.store.path(sha256)
 
     # the answers are not kept: the commands that need them read the stored file (register.answers)
-    workers = max(1, min(jobs or os.cpu_count() or 1, len(files)))
+    workers = worker_count(jobs, len(files))
     for number, result in enumerate(validate_stream(stored(), jobs=workers, idle=recorder.idle)):
         place, source, sha256, size, received = fresh[number]
         recorder.add((place, source.name, sha256, size, received, as_sent(result, source.name)))
-    recorder.new()
+    recorder.record()
     for start in range(0, len(again), GROUP_FILES):
-        recorder.again(again[start:start + GROUP_FILES])
+        recorder.record_duplicates(again[start:start + GROUP_FILES])
     return [r for r in receipts if r is not None]
 
 
@@ -128,7 +125,7 @@ class _Recorder:
             self.opened = time.monotonic()
         self.group.append(entry)
         if len(self.group) >= GROUP_FILES or time.monotonic() - self.opened >= GROUP_SECONDS:
-            self.new()
+            self.record()
 
     def idle(self) -> float | None:
         """Called while the workers work (before each wait for their answers): the group is
@@ -138,10 +135,10 @@ class _Recorder:
         due = self.opened + GROUP_SECONDS - time.monotonic()
         if due > 0:
             return due
-        self.new()
+        self.record()
         return None
 
-    def new(self) -> None:
+    def record(self) -> None:
         """Record the group of new files (none: nothing)."""
         group, self.group = self.group, []
         if not group:
@@ -156,16 +153,18 @@ class _Recorder:
         for place, receipt, result in taken:
             if not receipt.duplicate:
                 receipt.problems = result.problems
-            self._give(place, receipt)
+            self.give(place, receipt)
 
-    def again(self, group: list[tuple[int, Path, str, str]]) -> None:
+    def record_duplicates(self, group: list[tuple[int, Path, str, str]]) -> None:
+        """Record another receipt for each of these files' bytes, already a submission."""
         with self.reg.transaction():
             taken = [(place, _record_duplicate(self.reg, source.name, sha256, received, self.sender))
                      for place, source, sha256, received in group]
         for place, receipt in taken:
-            self._give(place, receipt)
+            self.give(place, receipt)
 
-    def _give(self, place: int, receipt: Receipt) -> None:
+    def give(self, place: int, receipt: Receipt) -> None:
+        """The file at ``place`` has its receipt: kept, and passed to ``progress``."""
         self.receipts[place] = receipt
         if self.progress:
             self.progress(receipt)

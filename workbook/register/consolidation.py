@@ -22,7 +22,7 @@ from workbook.consolidate import Consolidation, agency_name, combine, write_cons
 from workbook.messages import DEFAULT_LANGUAGE, text
 from workbook.register.answers import StoredFileChanged, read_stored
 from workbook.register.core import Register
-from workbook.register.db import RegisterError
+from workbook.register.db import UNREADABLE, RegisterError
 from workbook.register.times import local_time
 
 #: The coverage table's columns that say where an agency's figures came from (see workbook.consolidate).
@@ -100,7 +100,7 @@ def _missing_row(missing: Missing, language: str) -> dict[str, str]:
     if newest is None:
         reason, status, file = text("consolidate.status_not_delivered", language), "not_delivered", ""
     else:
-        key = "status_no_valid_unreadable" if newest["outcome"] == "unreadable" else "status_no_valid"
+        key = "status_no_valid_unreadable" if newest["outcome"] == UNREADABLE else "status_no_valid"
         reason = text(f"consolidate.{key}", language, version=missing.version, errors=newest["errors"])
         status, file = "no_valid", newest["filename"]
     return {"agency": missing.agency, "file": file, "status": status, "reason": reason}

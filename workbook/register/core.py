@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from workbook.register import db
-from workbook.register.db import RegisterError, as_register_error
+from workbook.register.db import VALID, RegisterError, as_register_error
 from workbook.register.store import Store
 
 
@@ -82,7 +82,7 @@ class Register:
         newest valid one. Files whose agency is not known at all (unreadable) are left out."""
         newest: dict[str, sqlite3.Row] = {}
         for row in self.submissions(year):
-            if row["agency_key"] is not None and (not valid_only or row["outcome"] == "valid"):
+            if row["agency_key"] is not None and (not valid_only or row["outcome"] == VALID):
                 newest[row["agency_key"]] = row
         return newest
 

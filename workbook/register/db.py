@@ -18,6 +18,8 @@ from pathlib import Path
 from workbook.errors import WorkbookError
 
 DEFAULT_DB = "register.sqlite"
+#: a submission's outcome (``submissions.outcome``; the schema allows these three)
+VALID, INVALID, UNREADABLE = "valid", "invalid", "unreadable"
 #: how long a command waits for another one's transaction before it gives up (seconds)
 BUSY_TIMEOUT = 60.0
 

@@ -36,13 +36,12 @@ from workbook.csv_safe import write_csv
 from workbook.messages import DEFAULT_LANGUAGE, languages, text
 from workbook.problems import Problem, render
 from workbook.register.core import Register
-from workbook.register.db import as_register_error
+from workbook.register.db import INVALID, UNREADABLE, as_register_error
 from workbook.register.names import feedback_file, feedback_plan
 from workbook.register.times import local_time
 from workbook.register.outdir import fresh_folder, write_new
 from workbook.validate import FileResult, annotate_results
 
-INVALID, UNREADABLE = "invalid", "unreadable"
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from typing import Any
 
 from workbook.filenames import safe_file_name, unique_names
 from workbook.messages import text
+from workbook.register.db import INVALID, UNREADABLE
 
 #: a submission or an agency of the register (a database row, or a dict in its shape)
 Row = sqlite3.Row | Mapping[str, Any]
@@ -29,7 +30,7 @@ def feedback_plan(expected: Mapping[str, Row], latest: Mapping[str, Row]) -> lis
     its folder: the agency's name as the list spells it, made safe for Windows, and unique among them
     (``Etat``, ``Etat (2)``)."""
     order = [key for key in expected if key in latest] + sorted(key for key in latest if key not in expected)
-    chosen = [latest[key] for key in order if latest[key]["outcome"] in ("invalid", "unreadable")]
+    chosen = [latest[key] for key in order if latest[key]["outcome"] in (INVALID, UNREADABLE)]
     fallback = text("register.feedback.folder_fallback")
     folders = unique_names([safe_file_name(expected[row["agency_key"]]["name"] if row["agency_key"] in expected
                                            else row["agency"] or row["agency_key"], fallback) for row in chosen])

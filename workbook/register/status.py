@@ -18,10 +18,10 @@ from workbook.csv_safe import write_csv
 from workbook.messages import text
 from workbook.register.times import local_time
 from workbook.register.core import Register
-from workbook.register.db import RegisterError
+from workbook.register.db import INVALID, UNREADABLE, VALID, RegisterError
 from workbook.register.names import feedback_file, feedback_plan
 
-MISSING, VALID, INVALID, UNREADABLE = "missing", "valid", "invalid", "unreadable"
+MISSING = "missing"  # besides the outcomes (register.db): nothing delivered
 #: The overview's columns, in order (their headers: ``register.status.col_<key>``).
 COLUMNS = ("agency", "role", "email", "status", "late", "version", "received", "sender", "errors", "warnings",
            "feedback_file", "note", "filename", "sha256")
